@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoordinationConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "coordination"
+    verbose_name = _("Coordination")

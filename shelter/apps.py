@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ShelterConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "shelter"
+    verbose_name = _("Shelters")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects the signal listeners)

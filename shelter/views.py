@@ -1,0 +1,206 @@
+"""Pages for volunteers and shelter managers: my shelters, bed counts, shelter editing."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import access, selectors, services
+from .errors import AlreadySubmitted, ShelterError
+from .forms import (
+    ShelterForm,
+    SpaceFormSet,
+    StatusForm,
+    SubmissionForm,
+    apply_step,
+    bed_count_forms,
+)
+from .models import Shelter
+
+
+def home(request):
+    """Public list of shelters taking people (replaced by the arrivals' page later)."""
+    return render(request, "shelter/home.html", {"shelters": selectors.public_shelters()})
+
+
+@login_required
+def shelter_mine(request):
+    shelters = selectors.shelters_for_user(request.user)
+    return render(
+        request,
+        "shelter/shelter_mine.html",
+        {"shelters": shelters, "can_register": access.can_register_shelter(request.user)},
+    )
+
+
+def _shelter_for(request, pk: int, allowed) -> Shelter:
+    try:
+        shelter = selectors.shelter_with_spaces(pk)
+    except Shelter.DoesNotExist:
+        shelter = get_object_or_404(Shelter, pk=pk)  # raises 404 with the usual page
+    if not allowed(request.user, shelter):
+        raise PermissionDenied
+    return shelter
+
+
+@login_required
+def shelter_detail(request, pk: int):
+    """The shelter page: the quick bed-count form (one row per space) and recent history."""
+    shelter = _shelter_for(request, pk, access.can_log_beds)
+    spaces = list(shelter.spaces.all())
+    submission = uuid.uuid4()
+    if request.method != "POST":
+        forms = bed_count_forms(spaces)
+    elif "step" in request.POST:  # a +/- button pressed without JavaScript: adjust, don't save
+        forms = bed_count_forms(spaces, apply_step(request.POST, request.POST["step"]))
+        submission = request.POST.get("submission", submission)
+    else:
+        forms = bed_count_forms(spaces, request.POST)
+        token = SubmissionForm(request.POST)
+        valid = token.is_valid() and forms and all(form.is_valid() for form in forms)
+        if valid and _save_counts(request, shelter, forms, token.cleaned_data["submission"]):
+            return redirect("shelter:detail", pk=shelter.pk)
+    return render(
+        request,
+        "shelter/shelter_detail.html",
+        {
+            "shelter": shelter,
+            "forms": forms,
+            "submission": submission,
+            "events": selectors.shelter_recent_events(shelter.pk),
+            "can_manage": access.can_manage(request.user, shelter),
+            "status_form": StatusForm(initial={"status": shelter.status}),
+        },
+    )
+
+
+def _save_counts(request, shelter, forms, submission) -> bool:
+    """Save all rows or none; put a refusal next to its field. True when saved."""
+    try:
+        events = services.shelter_count(
+            shelter_id=shelter.pk,
+            counts=[form.to_count() for form in forms],
+            by=request.user,
+            submission=submission,
+        )
+    except AlreadySubmitted as exc:
+        messages.info(request, exc.message)
+        return True
+    except ShelterError as exc:
+        form = next((f for f in forms if f.space.pk == exc.space_id), None)
+        if form is None:
+            messages.error(request, exc.message)
+        else:
+            form.add_error(exc.field, exc.message)
+        return False
+    messages.success(request, _count_summary(forms, events))
+    return True
+
+
+def _count_summary(forms, events) -> str:
+    lines = []
+    for form, event in zip(forms, events, strict=True):
+        data = form.cleaned_data
+        if not form.changes():
+            continue
+        line = _(
+            "%(space)s: occupied %(before)d → %(after)d, places %(p_before)d → %(p_after)d"
+        ) % {
+            "space": form.space.name,
+            "before": data["seen_occupied"],
+            "after": event.after,
+            "p_before": data["seen_places"],
+            "p_after": event.places,
+        }
+        if (event.after, event.places) != (data["occupied"], data["places"]):
+            line += " " + _("(another volunteer's change was kept too)")
+        lines.append(line)
+    if not lines:
+        return _("Counts confirmed, nothing changed.")
+    return _("Saved.") + " " + "; ".join(lines)
+
+
+@login_required
+def shelter_create(request):
+    if not access.can_register_shelter(request.user):
+        raise PermissionDenied
+    return _shelter_edit_page(request, Shelter())
+
+
+@login_required
+def shelter_edit(request, pk: int):
+    return _shelter_edit_page(request, _shelter_for(request, pk, access.can_manage))
+
+
+def _shelter_edit_page(request, shelter: Shelter):
+    form = ShelterForm(request.POST or None, instance=shelter)
+    formset = SpaceFormSet(request.POST or None, instance=shelter, prefix="spaces")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            _save_shelter(request, form, formset)
+        except ShelterError as exc:
+            _attach_space_error(form, formset, exc)
+        else:
+            messages.success(request, _("%(shelter)s saved.") % {"shelter": form.instance.name})
+            return redirect("shelter:detail", pk=form.instance.pk)
+    return render(request, "shelter/shelter_form.html", {"form": form, "formset": formset})
+
+
+def _save_shelter(request, form, formset) -> None:
+    """The shelter and all its space rows in one transaction: nothing half-saved."""
+    with transaction.atomic():
+        if form.instance.pk is None:
+            services.shelter_create(shelter=form.save(commit=False), by=request.user)
+        else:
+            form.save()
+        spaces = formset.save(commit=False)
+        for space in formset.deleted_objects:
+            services.space_delete(space_id=space.pk)
+        changed = dict(formset.changed_objects)
+        for space in spaces:
+            space.shelter = form.instance
+            services.space_save(space=space, fields=changed.get(space, []), by=request.user)
+
+
+def _attach_space_error(form, formset, exc: ShelterError) -> None:
+    """Put a refusal from the database (a race the form could not foresee) at its field."""
+    if form.instance.pk and not Shelter.objects.filter(pk=form.instance.pk).exists():
+        form.instance.pk = None  # its creation was rolled back: still a new shelter
+    for space_form in formset.forms:
+        same_space = (
+            space_form.instance.pk == exc.space_id
+            if exc.space_id
+            else (space_form.cleaned_data.get("name") == exc.space_name)
+        )
+        if same_space and exc.field in space_form.fields:
+            space_form.add_error(exc.field, exc.message)
+            return
+    form.add_error(None, exc.message)
+
+
+@login_required
+@require_POST
+def shelter_set_status(request, pk: int):
+    shelter = _shelter_for(request, pk, access.can_manage)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose open, standby or closed."))
+    else:
+        try:
+            shelter = services.shelter_set_status(
+                shelter_id=shelter.pk, status=form.cleaned_data["status"], by=request.user
+            )
+        except ShelterError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("%(shelter)s is now %(status)s.")
+                % {"shelter": shelter.name, "status": shelter.get_status_display()},
+            )
+    return redirect("shelter:detail", pk=pk)
