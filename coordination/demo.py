@@ -1,0 +1,160 @@
+"""Demo data for Uralsk (see PRODUCT.md): shelters, spaces, roles and printed logins.
+
+Loaded only into an empty database, so running `manage.py demo` twice changes nothing.
+Counts go through the occupancy service, so the history is as real as the figures.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from shelter import services as shelter_services
+from shelter.access import COORDINATOR_GROUP, SHELTER_MANAGER_GROUP, VOLUNTEER_GROUP
+from shelter.models import MembershipRole, OccupancyReason, Shelter, ShelterMembership, Space
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: str
+
+
+# Printed on every run; these accounts exist only in demo databases.
+LOGINS = [
+    DemoLogin("coordinator", "uralsk-coordinator", "Coordinator (everything, admin)"),
+    DemoLogin("cinema-manager", "uralsk-cinema", "Shelter manager of Cinema Park"),
+    DemoLogin("aigerim", "uralsk-volunteer", "Volunteer at Cinema Park and School No. 9 gym"),
+    DemoLogin("dmitry", "uralsk-volunteer", "Volunteer at the Yunost sports hall"),
+]
+
+URALSK = (Decimal("51.2333"), Decimal("51.3667"))
+
+SHELTERS = [
+    # name, kind, address, district, (dlat, dlon), rules, spaces [(name, places, occupied)]
+    (
+        "Cinema Park",
+        Shelter.Kind.CINEMA,
+        "Dostyk Avenue 157, Cinema Park (Mega Center)",
+        "Centre",
+        ("0.0021", "0.0043"),
+        {"accepts_families": True, "pets_allowed": True, "has_kitchen": True},
+        [("Auditorium 1", 60, 52), ("Auditorium 2", 55, 41), ("Auditorium 3", 45, 30),
+         ("Auditorium 4", 40, 12)],
+    ),
+    (
+        "School No. 9 gym",
+        Shelter.Kind.SCHOOL,
+        "Yevgeniya Brusilovskogo Street 21",
+        "Zachagansk",
+        ("-0.0102", "0.0120"),
+        {"accepts_families": True, "has_showers": True},
+        [("Gym hall", 80, 64), ("Classroom 12", 16, 16)],
+    ),
+    (
+        "Yunost sports hall",
+        Shelter.Kind.GYM,
+        "Abulkhair Khan Avenue 44",
+        "Centre",
+        ("0.0080", "-0.0050"),
+        {"accepts_families": False, "men_only": True, "has_showers": True},
+        [("Main hall", 120, 87)],
+    ),
+    (
+        "Dormitory of the Agrarian College",
+        Shelter.Kind.DORMITORY,
+        "Zhangir Khan Street 51",
+        "Centre",
+        ("0.0150", "0.0010"),
+        {"women_children_only": True, "wheelchair_accessible": True, "has_showers": True},
+        [("Floor 2", 24, 18), ("Floor 3", 24, 6)],
+    ),
+]
+
+APARTMENT_STREETS = [
+    ("Kurmangazy Street 12, apt 4", 4, 2),
+    ("Sarayshyk Street 7, apt 31", 3, 3),
+    ("Dostyk Avenue 201, apt 58", 6, 1),
+    ("Mametova Street 3, apt 9", 2, 0),
+    ("Zhambyl Street 88, apt 14", 5, 5),
+    ("Ikhsanova Street 40, apt 2", 4, 0),
+    ("Chapaev Street 19, apt 22", 3, 1),
+    ("Lenin Street 60, apt 7", 2, 2),
+    ("Kazakhstan Avenue 5, apt 101", 6, 3),
+    ("Temir Masin Street 11, apt 3", 4, 4),
+    ("Aitiev Street 28, apt 45", 3, 0),
+    ("Abay Avenue 120, apt 12", 5, 2),
+]
+
+
+def _user(login: DemoLogin, *groups: str, staff: bool = False):
+    user, created = get_user_model().objects.get_or_create(username=login.username)
+    if created:
+        user.set_password(login.password)
+        user.is_staff = staff
+        user.save()
+        user.groups.add(*Group.objects.filter(name__in=groups))
+    return user
+
+
+def _shelter(name, kind, address, district, offset, rules, city="Uralsk") -> Shelter:
+    lat, lon = URALSK[0] + Decimal(offset[0]), URALSK[1] + Decimal(offset[1])
+    return Shelter.objects.create(
+        name=name,
+        kind=kind,
+        address=address,
+        city=city,
+        district=district,
+        latitude=lat,
+        longitude=lon,
+        host=name,
+        phone="+7 711 250 00 00",
+        status=Shelter.Status.OPEN,
+        **rules,
+    )
+
+
+def _fill(shelter: Shelter, spaces, by) -> None:
+    for space_name, places, occupied in spaces:
+        space = Space.objects.create(shelter=shelter, name=space_name, places=places)
+        shelter_services.occupancy_change(
+            space_id=space.pk, delta=occupied, reason=OccupancyReason.COUNT, by=by
+        )
+
+
+def load_demo_data() -> bool:
+    """Create the Uralsk demo if no shelter exists yet. Returns True when data was loaded."""
+    coordinator = _user(LOGINS[0], COORDINATOR_GROUP, staff=True)
+    manager = _user(LOGINS[1], SHELTER_MANAGER_GROUP)
+    aigerim = _user(LOGINS[2], VOLUNTEER_GROUP)
+    dmitry = _user(LOGINS[3], VOLUNTEER_GROUP)
+    if Shelter.objects.exists():
+        return False
+    with transaction.atomic():
+        created = {}
+        for name, kind, address, district, offset, rules, spaces in SHELTERS:
+            created[name] = shelter = _shelter(name, kind, address, district, offset, rules)
+            _fill(shelter, spaces, by=coordinator)
+        for index, (address, places, occupied) in enumerate(APARTMENT_STREETS, start=1):
+            offset = (f"{(index % 5 - 2) * 0.006:.4f}", f"{(index % 7 - 3) * 0.005:.4f}")
+            shelter = _shelter(
+                f"Apartment offered by a resident #{index}",
+                Shelter.Kind.APARTMENT,
+                address,
+                "",
+                offset,
+                {"accepts_families": True, "pets_allowed": index % 3 == 0},
+            )
+            _fill(shelter, [("Apartment", places, occupied)], by=coordinator)
+        _assign(created["Cinema Park"], manager, MembershipRole.MANAGER)
+        _assign(created["Cinema Park"], aigerim, MembershipRole.VOLUNTEER)
+        _assign(created["School No. 9 gym"], aigerim, MembershipRole.VOLUNTEER)
+        _assign(created["Yunost sports hall"], dmitry, MembershipRole.VOLUNTEER)
+    return True
+
+
+def _assign(shelter: Shelter, user, role: MembershipRole) -> None:
+    ShelterMembership.objects.get_or_create(shelter=shelter, user=user, defaults={"role": role})

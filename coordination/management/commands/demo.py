@@ -1,0 +1,57 @@
+"""`manage.py demo`: migrate, load the Uralsk demo once, print logins, serve on :8000.
+
+Asks nothing, so it runs with no terminal attached. With REDIS_URL set it also runs a Celery
+worker (with beat) beside the server and stops it when the server stops.
+"""
+
+import subprocess
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from coordination.demo import LOGINS, load_demo_data
+
+
+class Command(BaseCommand):
+    help = "Run the app with Uralsk demo data (migrates and loads the data first)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+        parser.add_argument(
+            "--no-serve", action="store_true", help="Prepare the data and print logins only."
+        )
+
+    def handle(self, *args, addrport: str, no_serve: bool, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        if not settings.DEBUG:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        if load_demo_data():
+            self.stdout.write(self.style.SUCCESS("Loaded the Uralsk demo data."))
+        else:
+            self.stdout.write("Shelters exist already: demo data left as it is.")
+        self._print_logins(addrport)
+        if no_serve:
+            return
+        worker = self._start_worker()
+        try:
+            call_command("runserver", addrport, use_reloader=False)
+        finally:
+            if worker:
+                worker.terminate()
+                worker.wait(timeout=20)
+
+    def _print_logins(self, addrport: str) -> None:
+        self.stdout.write(f"\nOpen http://{addrport}/ ; volunteers log in at /accounts/login/")
+        for login in LOGINS:
+            self.stdout.write(f"  {login.username:<16} {login.password:<22} {login.role}")
+        self.stdout.write("")
+
+    def _start_worker(self) -> subprocess.Popen | None:
+        if not settings.REDIS_URL:
+            self.stdout.write("No REDIS_URL: Celery tasks run inside the web process.")
+            return None
+        self.stdout.write("REDIS_URL set: starting a Celery worker with beat.")
+        command = [sys.executable, "-m", "celery", "-A", "coordination", "worker", "--beat"]
+        return subprocess.Popen([*command, "--loglevel", "info", "--concurrency", "2"])  # noqa: S603
