@@ -42,8 +42,12 @@ SHELTERS = [
         "Centre",
         ("0.0021", "0.0043"),
         {"accepts_families": True, "pets_allowed": True, "has_kitchen": True},
-        [("Auditorium 1", 60, 52), ("Auditorium 2", 55, 41), ("Auditorium 3", 45, 30),
-         ("Auditorium 4", 40, 12)],
+        [
+            ("Auditorium 1", 60, 52),
+            ("Auditorium 2", 55, 41),
+            ("Auditorium 3", 45, 30),
+            ("Auditorium 4", 40, 12),
+        ],
     ),
     (
         "School No. 9 gym",

@@ -184,6 +184,7 @@ class SpaceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Places may be left empty when a floor area is given: the Sphere minimum fills it in.
         self.fields["places"].required = False
+        self.fields["blocked"].required = False
         area = self.instance.floor_area_m2
         if area:
             self.fields["places"].help_text = _(
@@ -193,6 +194,9 @@ class SpaceForm(forms.ModelForm):
                 "warm": sphere_capacity(area, cold=False),
                 "cold": sphere_capacity(area, cold=True),
             }
+
+    def clean_blocked(self) -> int:
+        return self.cleaned_data.get("blocked") or 0
 
     def clean(self):
         data = super().clean()

@@ -108,15 +108,16 @@ def _count_summary(forms, events) -> str:
         data = form.cleaned_data
         if not form.changes():
             continue
-        line = _(
-            "%(space)s: occupied %(before)d → %(after)d, places %(p_before)d → %(p_after)d"
-        ) % {
+        line = _("%(space)s: occupied %(before)d → %(after)d") % {
             "space": form.space.name,
             "before": data["seen_occupied"],
             "after": event.after,
-            "p_before": data["seen_places"],
-            "p_after": event.places,
         }
+        if event.places != data["seen_places"]:
+            line += ", " + _("places %(before)d → %(after)d") % {
+                "before": data["seen_places"],
+                "after": event.places,
+            }
         if (event.after, event.places) != (data["occupied"], data["places"]):
             line += " " + _("(another volunteer's change was kept too)")
         lines.append(line)
@@ -161,10 +162,11 @@ def _save_shelter(request, form, formset) -> None:
         spaces = formset.save(commit=False)
         for space in formset.deleted_objects:
             services.space_delete(space_id=space.pk)
-        changed = dict(formset.changed_objects)
+        changed = {space.pk: fields for space, fields in formset.changed_objects}
         for space in spaces:
             space.shelter = form.instance
-            services.space_save(space=space, fields=changed.get(space, []), by=request.user)
+            fields = changed.get(space.pk, []) if space.pk else []
+            services.space_save(space=space, fields=fields, by=request.user)
 
 
 def _attach_space_error(form, formset, exc: ShelterError) -> None:

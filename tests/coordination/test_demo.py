@@ -1,0 +1,43 @@
+"""`manage.py demo`: loads Uralsk once, prints logins, and the logins work."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from coordination.demo import LOGINS
+from shelter.models import OccupancyEvent, Shelter, Space
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _demo() -> str:
+    out = StringIO()
+    call_command("demo", no_serve=True, stdout=out)
+    return out.getvalue()
+
+
+def test_demo_loads_uralsk_once_and_prints_logins(client):
+    first = _demo()
+    shelters, spaces, events = (
+        Shelter.objects.count(),
+        Space.objects.count(),
+        OccupancyEvent.objects.count(),
+    )
+    second = _demo()
+
+    assert "Loaded the Uralsk demo data" in first
+    assert "left as it is" in second
+    assert (Shelter.objects.count(), Space.objects.count(), OccupancyEvent.objects.count()) == (
+        shelters,
+        spaces,
+        events,
+    )
+    cinema = Shelter.objects.with_counts().get(name="Cinema Park")
+    assert cinema.spaces.count() == 4
+    assert 180 <= cinema.total_places <= 220
+    assert Shelter.objects.filter(kind=Shelter.Kind.APARTMENT).count() == 12
+    assert Shelter.objects.filter(status=Shelter.Status.FULL).exists()  # status refresh ran
+    for login in LOGINS:
+        assert login.username in second and login.password in second
+        assert client.login(username=login.username, password=login.password)

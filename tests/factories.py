@@ -1,0 +1,52 @@
+"""factory_boy factories with only the fields each model requires."""
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from shelter.models import MembershipRole, Shelter, ShelterMembership, Space
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.add(*Group.objects.filter(name__in=extracted))
+        if create:
+            self.save()
+
+
+class ShelterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Shelter
+
+    name = factory.Sequence(lambda n: f"Shelter {n}")
+    address = factory.Sequence(lambda n: f"Street {n}")
+    status = Shelter.Status.OPEN
+
+
+class SpaceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Space
+
+    shelter = factory.SubFactory(ShelterFactory)
+    name = factory.Sequence(lambda n: f"Room {n}")
+    places = 10
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShelterMembership
+
+    shelter = factory.SubFactory(ShelterFactory)
+    user = factory.SubFactory(UserFactory)
+    role = MembershipRole.VOLUNTEER

@@ -1,0 +1,57 @@
+"""List pages make a fixed number of queries, whatever the number of shelters and spaces."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from shelter import services
+from shelter.models import OccupancyReason
+from tests.factories import ShelterFactory, SpaceFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _seed(shelters: int, spaces_each: int) -> list:
+    counter = UserFactory()
+    made = []
+    for _ in range(shelters):
+        shelter = ShelterFactory()
+        for _ in range(spaces_each):
+            space = SpaceFactory(shelter=shelter)
+            services.occupancy_change(
+                space_id=space.pk, delta=1, reason=OccupancyReason.COUNT, by=counter
+            )
+        made.append(shelter)
+    return made
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_my_shelters_queries_do_not_grow(size, as_user, coordinator):
+    _seed(size, 3)
+    client = as_user(coordinator)
+    # 1 session, 2 user, 3-4 coordinator permission check (user perms, group perms; cached
+    # for "can register" after), 5 shelters with summed counts, 6 spaces with their counters
+    assert _queries(client, reverse("shelter:mine")) == 6
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_shelter_page_queries_do_not_grow(size, as_user, coordinator):
+    (shelter,) = _seed(1, size)
+    client = as_user(coordinator)
+    # 1 session, 2 user, 3-4 permissions (user, group), 5 shelter with sums,
+    # 6 spaces with counters, 7 recent events with space and user
+    assert _queries(client, reverse("shelter:detail", args=[shelter.pk])) == 7
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_home_queries_do_not_grow(size, client):
+    _seed(size, 2)
+    # 1 shelters taking people with summed counts (no session for an anonymous visitor)
+    assert _queries(client, "/") == 1
