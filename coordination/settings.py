@@ -165,3 +165,16 @@ LOGGING = {
 
 # Sphere: 4.5 m² a person where it is cold (cooking and bathing inside), else 3.5 m².
 SHELTER_COLD_CLIMATE = env.bool("SHELTER_COLD_CLIMATE", default=True)
+
+# Places held for a household on its way are given back after this many hours.
+HOLD_HOURS = env.float("HOLD_HOURS", default=3.0)
+# Households that left more than this many days ago lose their personal data (daily task).
+PURGE_PERSONAL_DATA_AFTER_DAYS = env.int("PURGE_PERSONAL_DATA_AFTER_DAYS", default=30)
+
+CELERY_BEAT_SCHEDULE = {
+    "expire-holds": {"task": "coordination.tasks.expire_holds", "schedule": 60.0},
+    "purge-personal-data": {
+        "task": "coordination.tasks.purge_personal_data",
+        "schedule": 24 * 3600.0,
+    },
+}

@@ -45,6 +45,11 @@ def _lock_shelter(shelter_id: int) -> Shelter:
     return Shelter.objects.select_for_update().get(pk=shelter_id)
 
 
+def shelters_lock(shelter_ids: Sequence[int]) -> None:
+    """Lock several shelters in ascending pk order (a move between two shelters needs both)."""
+    list(Shelter.objects.select_for_update().filter(pk__in=shelter_ids).order_by("pk"))
+
+
 def _announce(shelter_id: int, space_ids: Sequence[int]) -> None:
     """Tell listeners (status refresh, public cache, alerts) once the change has committed."""
     ids = list(space_ids)
@@ -117,6 +122,31 @@ def occupancy_change(
             raise AlreadySubmitted() from exc
     _announce(shelter_id, [space_id])
     return event
+
+
+def held_change(*, space_id: int, delta: int) -> Space:
+    """Promise `delta` places of a space to a household on its way (negative: give them back).
+
+    Held places count as taken everywhere. Not a count, so no history row and no "counted at".
+    Raises SpaceFull or ShelterClosed like occupancy_change.
+    """
+    with transaction.atomic():
+        shelter_id = Space.objects.values_list("shelter_id", flat=True).get(pk=space_id)
+        shelter = _lock_shelter(shelter_id)
+        if delta > 0 and shelter.status not in TAKING_PEOPLE:
+            raise ShelterClosed(
+                shelter_name=shelter.name, status_label=shelter.get_status_display()
+            )
+        changed = (
+            Space.objects.filter(pk=space_id, held__gte=-delta)
+            .filter(places__gte=F("occupied") + F("blocked") + F("held") + delta)
+            .update(held=F("held") + delta)
+        )
+        space = Space.objects.get(pk=space_id)
+        if changed != 1:
+            raise SpaceFull(space_id=space.pk, space_name=space.name, free=max(space.free, 0))
+    _announce(shelter_id, [space_id])
+    return space
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,50 @@
+"""Who may see and act on households and meal offers.
+
+A household's personal data is for coordinators and the volunteers of the shelter it was
+registered at, stays in, or is expected at (an active hold), and whoever registered it.
+"""
+
+from django.db.models import Q
+
+from shelter.access import can_log_beds, is_coordinator
+from shelter.models import Shelter
+
+from .models import HoldStatus, Household, MealClaim, MealOffer
+
+MEAL_PROVIDER_GROUP = "Meal provider"
+
+
+def households_visible_to(user):
+    if is_coordinator(user):
+        return Household.objects.all()
+    if not user.is_authenticated:
+        return Household.objects.none()
+    member = Q(registered_at__memberships__user=user) | Q(registered_by=user)
+    staying = Q(stays__checked_out_at__isnull=True, stays__space__shelter__memberships__user=user)
+    expected = Q(holds__status=HoldStatus.ACTIVE, holds__space__shelter__memberships__user=user)
+    ids = Household.objects.filter(member | staying | expected).values("pk")
+    return Household.objects.filter(pk__in=ids)
+
+
+def can_see_household(user, household: Household) -> bool:
+    return households_visible_to(user).filter(pk=household.pk).exists()
+
+
+def can_register_households(user) -> bool:
+    return user.is_authenticated and user.has_perm("coordination.add_household")
+
+
+def can_check_in_at(user, shelter: Shelter) -> bool:
+    return can_log_beds(user, shelter)
+
+
+def can_offer_meals(user) -> bool:
+    return user.is_authenticated and user.has_perm("coordination.add_mealoffer")
+
+
+def can_edit_offer(user, offer: MealOffer) -> bool:
+    return is_coordinator(user) or (can_offer_meals(user) and offer.created_by_id == user.pk)
+
+
+def can_release_claim(user, claim: MealClaim) -> bool:
+    return can_log_beds(user, claim.shelter)

@@ -1,0 +1,55 @@
+"""Errors raised by coordination services; like shelter's, each carries a message to show.
+
+They extend ShelterError so a view can catch every refusal of an action in one place.
+"""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from shelter.errors import ShelterError
+
+
+class HouseholdNotWaiting(ShelterError):
+    def __init__(self, *, status_label: str):
+        super().__init__(
+            _("This household is %(status)s already: nothing was changed.")
+            % {"status": status_label}
+        )
+
+
+class AlreadyCheckedIn(ShelterError):
+    def __init__(self, *, space_name: str):
+        super().__init__(
+            _("This household is already checked in at %(space)s.") % {"space": space_name}
+        )
+
+
+class NotCheckedIn(ShelterError):
+    def __init__(self):
+        super().__init__(_("This stay has ended already: nothing was changed."))
+
+
+class HoldNotActive(ShelterError):
+    def __init__(self):
+        super().__init__(_("This hold has ended already (checked in, released or expired)."))
+
+
+class NotEnoughPortions(ShelterError):
+    field = "portions"
+
+    def __init__(self, *, remaining: int):
+        super().__init__(
+            ngettext("Only %(n)d portion is left.", "Only %(n)d portions are left.", remaining)
+            % {"n": remaining}
+        )
+        self.remaining = remaining
+
+
+class OfferPassed(ShelterError):
+    def __init__(self):
+        super().__init__(_("This meal offer's time has passed; it can no longer be claimed."))
+
+
+class ClaimReleased(ShelterError):
+    def __init__(self):
+        super().__init__(_("These portions were released already."))

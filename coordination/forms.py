@@ -1,0 +1,190 @@
+"""Forms for registering households, placing them and sharing meals (phone-first, crispy)."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout, Submit
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shelter.models import Shelter, Space
+
+from .models import MAX_PORTIONS, Household, MealOffer
+
+
+def _helper(*layout, submit: str) -> FormHelper:
+    helper = FormHelper()
+    helper.layout = Layout(*layout)
+    helper.add_input(Submit("save", submit, css_class="btn-lg w-100"))
+    return helper
+
+
+class HouseholdForm(forms.ModelForm):
+    register_anyway = forms.BooleanField(
+        required=False,
+        widget=forms.HiddenInput,
+        help_text=_("Set after the volunteer has seen a possible duplicate."),
+    )
+
+    class Meta:
+        model = Household
+        fields = [
+            "contact_name",
+            "size",
+            "children",
+            "women_children_only",
+            "has_infant",
+            "has_pets",
+            "needs_wheelchair",
+            "needs_medical",
+            "languages",
+            "phone",
+            "arrived_from",
+            "registered_at",
+            "notes",
+        ]
+        widgets = {
+            "size": forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "max": 50}),
+            "children": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": 50}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "languages": _("e.g. Russian, Kazakh"),
+            "phone": _("Optional: phone number or messenger handle"),
+            "notes": _("Only what helps to place them; visible to coordinators and their shelter."),
+        }
+
+    def __init__(self, *args, shelters=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        shelters = shelters if shelters is not None else Shelter.objects.none()
+        self.fields["registered_at"].queryset = shelters
+        if len(shelters) == 1 and not self.is_bound:
+            self.initial["registered_at"] = shelters[0].pk
+        self.helper = _helper(
+            Fieldset(_("Who"), "contact_name", Div("size", "children")),
+            Fieldset(
+                _("Needs"),
+                "women_children_only",
+                "has_infant",
+                "has_pets",
+                "needs_wheelchair",
+                "needs_medical",
+            ),
+            Fieldset(_("More"), "languages", "phone", "arrived_from", "registered_at", "notes"),
+            "register_anyway",
+            submit=_("Register and find a place"),
+        )
+
+    def clean(self):
+        data = super().clean()
+        size, children = data.get("size"), data.get("children")
+        if size is not None and children is not None and children > size:
+            self.add_error("children", _("Children cannot be more than the whole group."))
+        return data
+
+
+class SpaceChoiceForm(forms.Form):
+    """Pick a space: for a hold, a check-in or a move."""
+
+    space = forms.ModelChoiceField(
+        queryset=Space.objects.none(),
+        label=_("Space"),
+        error_messages={"invalid_choice": _("Choose one of the listed spaces.")},
+    )
+
+    def __init__(self, *args, spaces=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["space"].queryset = spaces if spaces is not None else Space.objects.all()
+        self.fields["space"].label_from_instance = lambda space: (
+            f"{space.shelter.name} / {space.name} ({space.free})"
+        )
+
+
+class MealOfferForm(forms.ModelForm):
+    class Meta:
+        model = MealOffer
+        fields = [
+            "provider",
+            "shelter",
+            "address",
+            "city",
+            "date",
+            "starts_at",
+            "ends_at",
+            "portions",
+            "hot_meal",
+            "vegetarian",
+            "halal",
+            "for_children",
+            "delivery",
+            "contact",
+            "notes",
+        ]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "starts_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "ends_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "portions": forms.NumberInput(attrs={"inputmode": "numeric", "min": 1}),
+            "contact": forms.TextInput(attrs={"type": "tel"}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shelter"].queryset = Shelter.objects.order_by("name")
+        self.fields["shelter"].required = False
+        self.helper = _helper(
+            Fieldset(_("Who and where"), "provider", "shelter", "address", "city"),
+            Fieldset(_("When"), "date", Div("starts_at", "ends_at")),
+            Fieldset(_("What"), "portions", "hot_meal", "vegetarian", "halal", "for_children"),
+            Fieldset(_("How"), "delivery", "contact", "notes"),
+            submit=_("Save offer"),
+        )
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        is_new_or_moved = self.instance.pk is None or "date" in self.changed_data
+        if is_new_or_moved and date < timezone.localdate():
+            raise forms.ValidationError(_("The date has passed: offer today or later."))
+        return date
+
+    def clean_portions(self):
+        portions = self.cleaned_data["portions"]
+        if portions < self.instance.claimed:
+            raise forms.ValidationError(
+                _("%(n)d portions are claimed already: offer at least that many.")
+                % {"n": self.instance.claimed}
+            )
+        return portions
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", _("The time window must end after it starts."))
+        if not data.get("shelter") and not data.get("address"):
+            self.add_error("address", _("Choose a shelter or give an address."))
+        return data
+
+
+class MealClaimForm(forms.Form):
+    shelter = forms.ModelChoiceField(queryset=Shelter.objects.none(), label=_("For shelter"))
+    portions = forms.IntegerField(
+        label=_("Portions"),
+        min_value=1,
+        max_value=MAX_PORTIONS,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "class": "form-control"}),
+    )
+
+    def __init__(self, *args, shelters=None, remaining: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shelter"].queryset = (
+            shelters if shelters is not None else Shelter.objects.none()
+        )
+        self.remaining = remaining
+
+    def clean_portions(self):
+        portions = self.cleaned_data["portions"]
+        if self.remaining is not None and portions > self.remaining:
+            raise forms.ValidationError(_("Only %(n)d portions are left.") % {"n": self.remaining})
+        return portions

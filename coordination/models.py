@@ -1,0 +1,383 @@
+"""Arrivals and meals: households, holds, stays, meal offers and claims.
+
+Personal data (a household's name, phone, notes) is shown only to coordinators and to the
+volunteers of the shelter the household was registered at or stays in (`coordination.access`).
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shelter.models import Shelter, Space
+from shelter.validators import validate_phone, validate_plain_text
+
+MAX_HOUSEHOLD = 50
+MAX_PORTIONS = 10_000
+
+
+class HouseholdStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    PLACED = "placed", _("Placed")
+    LEFT = "left", _("Left")
+
+
+class HouseholdQuerySet(models.QuerySet):
+    def waiting(self):
+        """Not yet placed, oldest first."""
+        return self.filter(status=HouseholdStatus.WAITING).order_by("waiting_since", "pk")
+
+    def active(self):
+        return self.exclude(status=HouseholdStatus.LEFT)
+
+
+class Household(models.Model):
+    """An arriving group that stays together: it waits, is placed, and leaves."""
+
+    Status = HouseholdStatus
+
+    contact_name = models.CharField(
+        _("contact person"), max_length=120, validators=[validate_plain_text]
+    )
+    size = models.PositiveSmallIntegerField(
+        _("people in the group"),
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_HOUSEHOLD)],
+    )
+    children = models.PositiveSmallIntegerField(
+        _("of them children under 18"), default=0, validators=[MaxValueValidator(MAX_HOUSEHOLD)]
+    )
+    needs_wheelchair = models.BooleanField(_("wheelchair"), default=False)
+    needs_medical = models.BooleanField(_("medical attention"), default=False)
+    has_infant = models.BooleanField(_("infant"), default=False)
+    has_pets = models.BooleanField(_("pets"), default=False)
+    women_children_only = models.BooleanField(_("women and children only"), default=False)
+    languages = models.CharField(
+        _("languages spoken"), max_length=80, blank=True, validators=[validate_plain_text]
+    )
+    phone = models.CharField(
+        _("phone or messenger"), max_length=40, blank=True, validators=[validate_plain_text]
+    )
+    arrived_from = models.CharField(
+        _("arrived from"), max_length=120, blank=True, validators=[validate_plain_text]
+    )
+    notes = models.TextField(_("notes"), blank=True, max_length=2000)
+
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    registered_at = models.ForeignKey(
+        Shelter,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registered_households",
+        verbose_name=_("registered at"),
+        help_text=_("The shelter or arrival point where the household was registered."),
+    )
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    # Order of the waiting list; kept when a hold expires, so they are not sent to the back.
+    waiting_since = models.DateTimeField(_("waiting since"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=HouseholdStatus.choices, default=HouseholdStatus.WAITING
+    )
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("personal data removed"), null=True, blank=True)
+
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["waiting_since", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="coordination_household_size_sane",
+                condition=Q(size__gte=1, size__lte=MAX_HOUSEHOLD),
+            ),
+            models.CheckConstraint(
+                name="coordination_household_children_within_size",
+                condition=Q(children__lte=F("size")),
+                violation_error_message=_("Children cannot be more than the whole group."),
+            ),
+            models.CheckConstraint(
+                name="coordination_household_status_valid",
+                condition=Q(status__in=HouseholdStatus.values),
+            ),
+        ]
+        indexes = [
+            # The waiting list and the "who would fit" lists read only waiting households.
+            models.Index(
+                fields=["waiting_since"],
+                name="coord_household_waiting_idx",
+                condition=Q(status="waiting"),
+            ),
+            # purge_personal_data looks for households that left long ago, not yet anonymised.
+            models.Index(
+                fields=["left_at"],
+                name="coord_household_purge_idx",
+                condition=Q(status="left", anonymised_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Household #%(id)s (%(size)s people)") % {"id": self.pk, "size": self.size}
+
+    @property
+    def adults(self) -> int:
+        return self.size - self.children
+
+    @property
+    def is_family(self) -> bool:
+        return self.children > 0 or self.has_infant
+
+    @property
+    def masked_phone(self) -> str:
+        """The last two characters only, for lists."""
+        if not self.phone:
+            return ""
+        return "•" * max(len(self.phone) - 2, 3) + self.phone[-2:]
+
+
+class HoldStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    CHECKED_IN = "checked_in", _("Checked in")
+    EXPIRED = "expired", _("Expired")
+    RELEASED = "released", _("Released")
+
+
+class Hold(models.Model):
+    """Places promised to a household on its way; counted as taken until it arrives or expires."""
+
+    Status = HoldStatus
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="holds")
+    space = models.ForeignKey(Space, on_delete=models.PROTECT, related_name="holds")
+    places = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    status = models.CharField(max_length=12, choices=HoldStatus.choices, default=HoldStatus.ACTIVE)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("hold")
+        verbose_name_plural = _("holds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(status="active"),
+                name="coordination_hold_one_active_per_household",
+            ),
+            models.CheckConstraint(
+                name="coordination_hold_status_valid", condition=Q(status__in=HoldStatus.values)
+            ),
+            models.CheckConstraint(
+                name="coordination_hold_places_positive", condition=Q(places__gte=1)
+            ),
+        ]
+        indexes = [
+            # The expiry task reads only active holds by their deadline.
+            models.Index(
+                fields=["expires_at"],
+                name="coord_hold_active_expiry_idx",
+                condition=Q(status="active"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} → {self.space} ({self.get_status_display()})"
+
+
+class Stay(models.Model):
+    """A household's check-in to a space, until check-out. All its members, or none."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="stays")
+    space = models.ForeignKey(Space, on_delete=models.PROTECT, related_name="stays")
+    people = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    checked_in_at = models.DateTimeField(_("checked in"), auto_now_add=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    checked_out_at = models.DateTimeField(_("checked out"), null=True, blank=True)
+    checked_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("stay")
+        verbose_name_plural = _("stays")
+        ordering = ["-checked_in_at"]
+        constraints = [
+            # A household is in one place at a time: a retried check-in cannot add a second stay.
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(checked_out_at__isnull=True),
+                name="coordination_stay_one_open_per_household",
+            ),
+            models.CheckConstraint(
+                name="coordination_stay_out_after_in",
+                condition=Q(checked_out_at__isnull=True)
+                | Q(checked_out_at__gte=F("checked_in_at")),
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["space"],
+                name="coord_stay_open_space_idx",
+                condition=Q(checked_out_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} @ {self.space}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.checked_out_at is None
+
+
+class Delivery(models.TextChoices):
+    DELIVERED = "delivered", _("Delivered to the shelter")
+    PICKUP = "pickup", _("Pick-up")
+
+
+class MealOfferQuerySet(models.QuerySet):
+    def current(self, now):
+        """Offers whose time window has not passed yet (today's and later)."""
+        local = timezone.localtime(now)
+        return self.filter(
+            Q(date__gt=local.date()) | Q(date=local.date(), ends_at__gt=local.time())
+        ).order_by("date", "starts_at", "pk")
+
+    def with_remaining(self):
+        return self.annotate(remaining=F("portions") - F("claimed"))
+
+
+class MealOffer(models.Model):
+    """Portions of food offered by a provider at a place and time window."""
+
+    Delivery = Delivery
+
+    provider = models.CharField(
+        _("provider"),
+        max_length=120,
+        validators=[validate_plain_text],
+        help_text=_("Café, volunteer kitchen or person"),
+    )
+    shelter = models.ForeignKey(
+        Shelter,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="meal_offers",
+        verbose_name=_("at shelter"),
+    )
+    address = models.CharField(
+        _("or at address"), max_length=255, blank=True, validators=[validate_plain_text]
+    )
+    city = models.CharField(
+        _("city"), max_length=80, default="Uralsk", validators=[validate_plain_text]
+    )
+    date = models.DateField(_("date"))
+    starts_at = models.TimeField(_("from"))
+    ends_at = models.TimeField(_("until"))
+    portions = models.PositiveIntegerField(
+        _("portions offered"), validators=[MinValueValidator(1), MaxValueValidator(MAX_PORTIONS)]
+    )
+    claimed = models.PositiveIntegerField(_("portions claimed"), default=0)
+    hot_meal = models.BooleanField(_("hot meal"), default=True)
+    vegetarian = models.BooleanField(_("vegetarian"), default=False)
+    halal = models.BooleanField(_("halal"), default=False)
+    for_children = models.BooleanField(_("suitable for children"), default=False)
+    delivery = models.CharField(
+        _("delivery"), max_length=10, choices=Delivery.choices, default=Delivery.PICKUP
+    )
+    contact = models.CharField(_("contact"), max_length=40, blank=True, validators=[validate_phone])
+    notes = models.TextField(_("notes"), blank=True, max_length=1000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="meal_offers"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MealOfferQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("meal offer")
+        verbose_name_plural = _("meal offers")
+        ordering = ["date", "starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="coordination_mealoffer_claims_within_portions",
+                condition=Q(claimed__gte=0) & Q(claimed__lte=F("portions")),
+                violation_error_message=_("More portions are claimed than offered."),
+            ),
+            models.CheckConstraint(
+                name="coordination_mealoffer_window_ordered",
+                condition=Q(ends_at__gt=F("starts_at")),
+                violation_error_message=_("The time window must end after it starts."),
+            ),
+            models.CheckConstraint(
+                name="coordination_mealoffer_has_place",
+                condition=Q(shelter__isnull=False) | ~Q(address=""),
+                violation_error_message=_("Say where: a shelter or an address."),
+            ),
+            models.CheckConstraint(
+                name="coordination_mealoffer_portions_sane",
+                condition=Q(portions__gte=1, portions__lte=MAX_PORTIONS),
+            ),
+            models.CheckConstraint(
+                name="coordination_mealoffer_delivery_valid",
+                condition=Q(delivery__in=Delivery.values),
+            ),
+        ]
+        indexes = [models.Index(fields=["date", "ends_at"], name="coord_meal_window_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.date} {self.starts_at:%H:%M}-{self.ends_at:%H:%M}"
+
+    @property
+    def remaining_portions(self) -> int:
+        return self.portions - self.claimed
+
+    @property
+    def place(self) -> str:
+        return self.shelter.name if self.shelter_id else self.address
+
+
+class MealClaim(models.Model):
+    """Portions of an offer claimed for a shelter; releasing gives them back to the offer."""
+
+    offer = models.ForeignKey(MealOffer, on_delete=models.CASCADE, related_name="claims")
+    shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="meal_claims")
+    portions = models.PositiveIntegerField(
+        _("portions"), validators=[MinValueValidator(1), MaxValueValidator(MAX_PORTIONS)]
+    )
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    claimed_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("meal claim")
+        verbose_name_plural = _("meal claims")
+        ordering = ["-claimed_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="coordination_mealclaim_portions_positive", condition=Q(portions__gte=1)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.portions} portions of {self.offer} for {self.shelter}"

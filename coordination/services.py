@@ -1,0 +1,285 @@
+"""Business actions on households, holds, stays and meals.
+
+Lock order: the Household row first, then Shelter rows in ascending pk (through the shelter
+services, the only door to a space's counts). Meal portions change by conditional UPDATEs.
+Logs name households by id only: never a name, phone or note.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Now
+from django.utils import timezone
+
+from shelter import services as shelter_services
+from shelter.models import OccupancyReason, Space
+
+from .errors import (
+    AlreadyCheckedIn,
+    ClaimReleased,
+    HoldNotActive,
+    HouseholdNotWaiting,
+    NotCheckedIn,
+    NotEnoughPortions,
+    OfferPassed,
+)
+from .models import Hold, HoldStatus, Household, HouseholdStatus, MealClaim, MealOffer, Stay
+
+logger = logging.getLogger(__name__)
+
+User = AbstractBaseUser
+
+
+def household_register(*, household: Household, by: User) -> Household:
+    household.registered_by = by
+    household.status = HouseholdStatus.WAITING
+    household.save()
+    logger.info(
+        "household %s registered (%s people) by user %s", household.pk, household.size, by.pk
+    )
+    return household
+
+
+def _lock_household(household_id: int) -> Household:
+    return Household.objects.select_for_update().get(pk=household_id)
+
+
+def _shelter_of(space_id: int) -> int:
+    return Space.objects.values_list("shelter_id", flat=True).get(pk=space_id)
+
+
+def _hold_end(hold: Hold, status: HoldStatus, by: User | None) -> None:
+    shelter_services.held_change(space_id=hold.space_id, delta=-hold.places)
+    hold.status = status
+    hold.ended_at = timezone.now()
+    hold.ended_by = by
+    hold.save(update_fields=["status", "ended_at", "ended_by"])
+
+
+def hold_create(*, household_id: int, space_id: int, by: User, hours: float | None = None) -> Hold:
+    """Promise a space's places to a waiting household on its way there.
+
+    A household has at most one active hold: a new one replaces the old. Raises
+    HouseholdNotWaiting, SpaceFull (another volunteer took the last places) or ShelterClosed.
+    """
+    hours = settings.HOLD_HOURS if hours is None else hours
+    with transaction.atomic():
+        household = _lock_household(household_id)
+        if household.status != HouseholdStatus.WAITING:
+            raise HouseholdNotWaiting(status_label=household.get_status_display())
+        previous = household.holds.filter(status=HoldStatus.ACTIVE).first()
+        shelter_ids = {_shelter_of(space_id)} | (
+            {_shelter_of(previous.space_id)} if previous else set()
+        )
+        shelter_services.shelters_lock(sorted(shelter_ids))
+        if previous:
+            _hold_end(previous, HoldStatus.RELEASED, by)
+        shelter_services.held_change(space_id=space_id, delta=household.size)
+        hold = Hold.objects.create(
+            household=household,
+            space_id=space_id,
+            places=household.size,
+            created_by=by,
+            expires_at=timezone.now() + timedelta(hours=hours),
+        )
+    logger.info(
+        "hold %s: household %s, space %s, by user %s", hold.pk, household_id, space_id, by.pk
+    )
+    return hold
+
+
+def hold_release(*, hold_id: int, by: User | None, expired: bool = False) -> Hold:
+    """Give a hold's places back (the household did not come, or goes elsewhere).
+
+    The household keeps its place in the waiting list. Raises HoldNotActive when the hold
+    ended already, so running it twice changes nothing.
+    """
+    with transaction.atomic():
+        household_id = Hold.objects.values_list("household_id", flat=True).get(pk=hold_id)
+        _lock_household(household_id)
+        hold = Hold.objects.get(
+            pk=hold_id
+        )  # read after the lock: another request may have ended it
+        if hold.status != HoldStatus.ACTIVE:
+            raise HoldNotActive()
+        _hold_end(hold, HoldStatus.EXPIRED if expired else HoldStatus.RELEASED, by)
+    return hold
+
+
+def holds_expire_due(*, now: datetime | None = None) -> int:
+    """Release every active hold past its time. Idempotent: returns how many it released."""
+    now = now or timezone.now()
+    due = Hold.objects.filter(status=HoldStatus.ACTIVE, expires_at__lte=now).values_list(
+        "pk", flat=True
+    )
+    released = 0
+    for hold_id in list(due):
+        try:
+            hold_release(hold_id=hold_id, by=None, expired=True)
+        except HoldNotActive:
+            continue  # checked in or released while we were looking
+        released += 1
+    if released:
+        logger.info("%s expired holds released", released)
+    return released
+
+
+def stay_check_in(*, household_id: int, space_id: int, by: User) -> Stay:
+    """Check a whole household into one space (all members or none).
+
+    Uses the household's hold when it is for this space; a hold elsewhere is released. A
+    retried submit finds the household checked in and raises AlreadyCheckedIn, changing
+    nothing. Raises SpaceFull or ShelterClosed from the occupancy service.
+    """
+    with transaction.atomic():
+        household = _lock_household(household_id)
+        current = (
+            household.stays.filter(checked_out_at__isnull=True).select_related("space").first()
+        )
+        if current:
+            raise AlreadyCheckedIn(space_name=str(current.space))
+        if household.status == HouseholdStatus.LEFT:
+            raise HouseholdNotWaiting(status_label=household.get_status_display())
+        hold = household.holds.filter(status=HoldStatus.ACTIVE).first()
+        shelter_ids = {_shelter_of(space_id)} | ({_shelter_of(hold.space_id)} if hold else set())
+        shelter_services.shelters_lock(sorted(shelter_ids))
+        if hold:
+            status = HoldStatus.CHECKED_IN if hold.space_id == space_id else HoldStatus.RELEASED
+            _hold_end(hold, status, by)
+        shelter_services.occupancy_change(
+            space_id=space_id, delta=household.size, reason=OccupancyReason.CHECK_IN, by=by
+        )
+        stay = Stay.objects.create(
+            household=household, space_id=space_id, people=household.size, checked_in_by=by
+        )
+        household.status = HouseholdStatus.PLACED
+        household.save(update_fields=["status"])
+    logger.info("household %s checked in to space %s by user %s", household_id, space_id, by.pk)
+    return stay
+
+
+def _stay_close(stay: Stay, by: User) -> None:
+    shelter_services.occupancy_change(
+        space_id=stay.space_id, delta=-stay.people, reason=OccupancyReason.CHECK_OUT, by=by
+    )
+    stay.checked_out_at = timezone.now()
+    stay.checked_out_by = by
+    stay.save(update_fields=["checked_out_at", "checked_out_by"])
+
+
+def _open_stay_locked(stay_id: int) -> tuple[Stay, Household]:
+    household_id = Stay.objects.values_list("household_id", flat=True).get(pk=stay_id)
+    household = _lock_household(household_id)
+    stay = Stay.objects.get(pk=stay_id)
+    if stay.checked_out_at is not None:
+        raise NotCheckedIn()
+    return stay, household
+
+
+def stay_check_out(*, stay_id: int, by: User) -> Stay:
+    """The household leaves: its places are freed. Raises NotCheckedIn when it left already."""
+    with transaction.atomic():
+        stay, household = _open_stay_locked(stay_id)
+        _stay_close(stay, by)
+        household.status = HouseholdStatus.LEFT
+        household.left_at = stay.checked_out_at
+        household.save(update_fields=["status", "left_at"])
+    logger.info(
+        "household %s checked out of space %s by user %s", household.pk, stay.space_id, by.pk
+    )
+    return stay
+
+
+def stay_move(*, stay_id: int, space_id: int, by: User) -> Stay:
+    """Check out of one space and into another in one transaction: both happen or neither."""
+    with transaction.atomic():
+        stay, household = _open_stay_locked(stay_id)
+        if stay.space_id == space_id:
+            return stay
+        shelter_services.shelters_lock(sorted({_shelter_of(stay.space_id), _shelter_of(space_id)}))
+        _stay_close(stay, by)
+        shelter_services.occupancy_change(
+            space_id=space_id, delta=stay.people, reason=OccupancyReason.CHECK_IN, by=by
+        )
+        new_stay = Stay.objects.create(
+            household=household, space_id=space_id, people=stay.people, checked_in_by=by
+        )
+    logger.info("household %s moved to space %s by user %s", household.pk, space_id, by.pk)
+    return new_stay
+
+
+def household_purge_personal_data(*, older_than_days: int, now: datetime | None = None) -> int:
+    """Anonymise households that left more than `older_than_days` ago; keep sizes and needs.
+
+    Idempotent: anonymised households are not touched again. Returns how many were changed.
+    """
+    now = now or timezone.now()
+    purged = Household.objects.filter(
+        status=HouseholdStatus.LEFT,
+        left_at__lt=now - timedelta(days=older_than_days),
+        anonymised_at__isnull=True,
+    ).update(contact_name="", phone="", notes="", arrived_from="", anonymised_at=now)
+    logger.info("personal data removed from %s households", purged)
+    return purged
+
+
+def meal_offer_save(*, offer: MealOffer, fields: list[str], by: User) -> MealOffer:
+    """Post a new offer or edit one; never writes `claimed`, so no claim in flight is lost.
+
+    Raises NotEnoughPortions when the offered portions drop below those claimed.
+    """
+    try:
+        with transaction.atomic():
+            if offer.pk is None:
+                offer.created_by = by
+                offer.save()
+            elif fields:
+                offer.save(update_fields=[*fields, "updated_at"])
+    except IntegrityError as exc:
+        if "coordination_mealoffer_claims_within_portions" not in str(exc):
+            raise
+        claimed = MealOffer.objects.values_list("claimed", flat=True).get(pk=offer.pk)
+        raise NotEnoughPortions(remaining=claimed) from exc
+    return offer
+
+
+def meal_claim(*, offer_id: int, shelter_id: int, portions: int, by: User) -> MealClaim:
+    """Claim portions of a current offer for a shelter; never more than remain.
+
+    One conditional UPDATE: two shelters claiming the last portions at once cannot both get
+    them. Raises NotEnoughPortions (with what remains) or OfferPassed.
+    """
+    with transaction.atomic():
+        changed = (
+            MealOffer.objects.current(timezone.now())
+            .filter(pk=offer_id, claimed__lte=F("portions") - portions)
+            .update(claimed=F("claimed") + portions, updated_at=Now())
+        )
+        if changed != 1:
+            offer = MealOffer.objects.get(pk=offer_id)
+            if not MealOffer.objects.current(timezone.now()).filter(pk=offer_id).exists():
+                raise OfferPassed()
+            raise NotEnoughPortions(remaining=offer.remaining_portions)
+        claim = MealClaim.objects.create(
+            offer_id=offer_id, shelter_id=shelter_id, portions=portions, claimed_by=by
+        )
+    return claim
+
+
+def meal_claim_release(*, claim_id: int, by: User) -> MealClaim:
+    """Give claimed portions back to the offer. Raises ClaimReleased the second time."""
+    with transaction.atomic():
+        changed = MealClaim.objects.filter(pk=claim_id, released_at__isnull=True).update(
+            released_at=Now(), released_by=by
+        )
+        if changed != 1:
+            raise ClaimReleased()
+        claim = MealClaim.objects.get(pk=claim_id)
+        MealOffer.objects.filter(pk=claim.offer_id).update(
+            claimed=F("claimed") - claim.portions, updated_at=Now()
+        )
+    return claim

@@ -1,0 +1,19 @@
+"""Celery tasks of the coordination app: thin wrappers around services, safe to run twice."""
+
+from celery import shared_task
+from django.conf import settings
+
+from . import services
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def expire_holds() -> int:
+    """Give back places of holds whose household did not arrive in time. Idempotent."""
+    return services.holds_expire_due()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def purge_personal_data(older_than_days: int | None = None) -> int:
+    """Anonymise households that left long ago. Idempotent: a second run finds nothing."""
+    days = settings.PURGE_PERSONAL_DATA_AFTER_DAYS if older_than_days is None else older_than_days
+    return services.household_purge_personal_data(older_than_days=days)

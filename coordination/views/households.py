@@ -1,0 +1,219 @@
+"""Pages for arrivals: register a household, find it a place, hold, check in, out and move."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shelter.errors import ShelterError, SpaceFull
+from shelter.models import Shelter, Space
+from shelter.selectors import shelters_for_user
+
+from .. import access, selectors, services
+from ..errors import AlreadyCheckedIn
+from ..forms import HouseholdForm, SpaceChoiceForm
+from ..models import Hold, Household, Stay
+
+
+def _household_for(request, pk: int) -> Household:
+    household = get_object_or_404(Household, pk=pk)
+    if not access.can_see_household(request.user, household):
+        raise PermissionDenied
+    return household
+
+
+@login_required
+def household_register(request):
+    if not access.can_register_households(request.user):
+        raise PermissionDenied
+    form = HouseholdForm(request.POST or None, shelters=shelters_for_user(request.user))
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if not data["register_anyway"]:
+            duplicates = selectors.household_duplicates(
+                contact_name=data["contact_name"], phone=data["phone"]
+            )
+        if not duplicates:
+            household = services.household_register(
+                household=form.save(commit=False), by=request.user
+            )
+            messages.success(request, _("Registered. Now find them a place."))
+            return redirect("coordination:find_place", pk=household.pk)
+        form.data = form.data.copy()
+        form.data["register_anyway"] = "on"  # a second submit registers anyway
+    return render(
+        request, "coordination/household_register.html", {"form": form, "duplicates": duplicates}
+    )
+
+
+@login_required
+def household_find_place(request, pk: int):
+    household = _household_for(request, pk)
+    return _find_place_page(request, household)
+
+
+def _find_place_page(request, household: Household, status: int = 200):
+    options = selectors.places_for_household(household) if household.status == "waiting" else []
+    for option in options:
+        option.can_check_in = access.can_check_in_at(request.user, option.space.shelter)
+    return render(
+        request,
+        "coordination/household_find_place.html",
+        {"household": household, "options": options},
+        status=status,
+    )
+
+
+def _space_form(request) -> tuple[SpaceChoiceForm, Space | None]:
+    form = SpaceChoiceForm(request.POST, spaces=Space.objects.select_related("shelter"))
+    return form, (form.cleaned_data["space"] if form.is_valid() else None)
+
+
+@login_required
+@require_POST
+def household_hold(request, pk: int):
+    household = _household_for(request, pk)
+    _form, space = _space_form(request)
+    if space is None:
+        messages.error(request, _("Choose one of the listed spaces."))
+        return redirect("coordination:find_place", pk=pk)
+    try:
+        hold = services.hold_create(household_id=household.pk, space_id=space.pk, by=request.user)
+    except SpaceFull as exc:
+        messages.error(request, exc.message + " " + _("Here are the next best places."))
+        return _find_place_page(request, household, status=409)
+    except ShelterError as exc:
+        messages.error(request, exc.message)
+        return redirect("coordination:household", pk=pk)
+    messages.success(
+        request,
+        _("%(n)d places held at %(space)s until %(time)s. Give them the address: %(address)s.")
+        % {
+            "n": hold.places,
+            "space": space,
+            "time": timezone.localtime(hold.expires_at).strftime("%H:%M"),
+            "address": space.shelter.address,
+        },
+    )
+    return redirect("coordination:household", pk=pk)
+
+
+@login_required
+@require_POST
+def household_check_in(request, pk: int):
+    household = _household_for(request, pk)
+    _form, space = _space_form(request)
+    if space is None or not access.can_check_in_at(request.user, space.shelter):
+        raise PermissionDenied
+    try:
+        services.stay_check_in(household_id=household.pk, space_id=space.pk, by=request.user)
+    except AlreadyCheckedIn as exc:
+        messages.info(request, exc.message)  # a retried submit: nothing happened twice
+    except SpaceFull as exc:
+        messages.error(request, exc.message + " " + _("Here are the next best places."))
+        return _find_place_page(request, household, status=409)
+    except ShelterError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Checked in at %(space)s.") % {"space": space})
+    return redirect("coordination:household", pk=pk)
+
+
+@login_required
+def household_detail(request, pk: int):
+    household = _household_for(request, pk)
+    household = selectors.household_detail(household.pk)
+    open_stay = next((s for s in household.stays.all() if s.is_open), None)
+    active_hold = next((h for h in household.holds.all() if h.status == "active"), None)
+    can_act = open_stay and access.can_check_in_at(request.user, open_stay.space.shelter)
+    move_spaces = Space.objects.none()
+    if can_act:
+        move_spaces = Space.objects.filter(
+            shelter__in=shelters_for_user(request.user)
+        ).select_related("shelter")
+    return render(
+        request,
+        "coordination/household_detail.html",
+        {
+            "household": household,
+            "open_stay": open_stay,
+            "active_hold": active_hold,
+            "can_act_on_stay": can_act,
+            "can_check_in_hold": active_hold
+            and access.can_check_in_at(request.user, active_hold.space.shelter),
+            "move_form": SpaceChoiceForm(spaces=move_spaces) if can_act else None,
+        },
+    )
+
+
+def _stay_for(request, pk: int) -> Stay:
+    stay = get_object_or_404(Stay.objects.select_related("space__shelter", "household"), pk=pk)
+    if not access.can_check_in_at(request.user, stay.space.shelter):
+        raise PermissionDenied
+    return stay
+
+
+@login_required
+@require_POST
+def stay_check_out(request, pk: int):
+    stay = _stay_for(request, pk)
+    try:
+        services.stay_check_out(stay_id=stay.pk, by=request.user)
+    except ShelterError as exc:
+        messages.info(request, exc.message)
+    else:
+        messages.success(
+            request, _("Checked out: %(n)d places are free again.") % {"n": stay.people}
+        )
+    return redirect("coordination:household", pk=stay.household_id)
+
+
+@login_required
+@require_POST
+def stay_move(request, pk: int):
+    stay = _stay_for(request, pk)
+    _form, space = _space_form(request)
+    if space is None or not access.can_check_in_at(request.user, space.shelter):
+        raise PermissionDenied
+    try:
+        services.stay_move(stay_id=stay.pk, space_id=space.pk, by=request.user)
+    except ShelterError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Moved to %(space)s.") % {"space": space})
+    return redirect("coordination:household", pk=stay.household_id)
+
+
+@login_required
+@require_POST
+def hold_release(request, pk: int):
+    hold = get_object_or_404(Hold, pk=pk)
+    _household_for(request, hold.household_id)
+    try:
+        services.hold_release(hold_id=hold.pk, by=request.user)
+    except ShelterError as exc:
+        messages.info(request, exc.message)
+    else:
+        messages.success(request, _("Hold released; the household is waiting again."))
+    return redirect("coordination:household", pk=hold.household_id)
+
+
+@login_required
+def waiting_list(request):
+    fitting = None
+    if request.GET.get("shelter", "").isdigit():
+        fitting = Shelter.objects.filter(pk=request.GET["shelter"]).first()
+    households = selectors.waiting_list(request.user, fitting_shelter=fitting)
+    return render(
+        request,
+        "coordination/waiting_list.html",
+        {
+            "households": households,
+            "fitting": fitting,
+            "shelters": shelters_for_user(request.user),
+        },
+    )

@@ -1,0 +1,112 @@
+"""Pages for meals: today's offers with claim buttons, posting and editing offers."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shelter.errors import ShelterError
+from shelter.selectors import shelters_for_user
+
+from .. import access, selectors, services
+from ..forms import MealClaimForm, MealOfferForm
+from ..models import MealClaim, MealOffer
+
+
+@login_required
+def meals_today(request):
+    """Current offers with remaining portions; claim and release for the user's shelters."""
+    offers = list(selectors.meal_offers_current(timezone.now()))
+    shelters = list(shelters_for_user(request.user))
+    claims = selectors.meal_claims_open_for(offers, shelters)
+    for offer in offers:
+        offer.my_claims = claims.get(offer.pk, [])
+        offer.claim_form = MealClaimForm(shelters=shelters, prefix=f"offer-{offer.pk}")
+    return render(
+        request,
+        "coordination/meals_today.html",
+        {
+            "offers": offers,
+            "can_claim": bool(shelters),
+            "can_offer": access.can_offer_meals(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def meal_claim(request, pk: int):
+    offer = get_object_or_404(MealOffer, pk=pk)
+    shelters = shelters_for_user(request.user)
+    form = MealClaimForm(
+        request.POST, shelters=shelters, remaining=offer.remaining_portions, prefix=f"offer-{pk}"
+    )
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, f"{offer.provider}: {' '.join(errors)}")
+        return redirect("coordination:meals")
+    try:
+        claim = services.meal_claim(
+            offer_id=offer.pk,
+            shelter_id=form.cleaned_data["shelter"].pk,
+            portions=form.cleaned_data["portions"],
+            by=request.user,
+        )
+    except ShelterError as exc:
+        messages.error(request, f"{offer.provider}: {exc.message}")
+    else:
+        messages.success(
+            request,
+            _("%(n)d portions claimed for %(shelter)s.")
+            % {"n": claim.portions, "shelter": form.cleaned_data["shelter"].name},
+        )
+    return redirect("coordination:meals")
+
+
+@login_required
+@require_POST
+def meal_claim_release(request, pk: int):
+    claim = get_object_or_404(MealClaim.objects.select_related("shelter"), pk=pk)
+    if not access.can_release_claim(request.user, claim):
+        raise PermissionDenied
+    try:
+        services.meal_claim_release(claim_id=claim.pk, by=request.user)
+    except ShelterError as exc:
+        messages.info(request, exc.message)
+    else:
+        messages.success(request, _("%(n)d portions released.") % {"n": claim.portions})
+    return redirect("coordination:meals")
+
+
+@login_required
+def meal_offer_edit(request, pk: int | None = None):
+    offer = MealOffer() if pk is None else get_object_or_404(MealOffer, pk=pk)
+    allowed = access.can_offer_meals if pk is None else lambda u: access.can_edit_offer(u, offer)
+    if not allowed(request.user):
+        raise PermissionDenied
+    form = MealOfferForm(request.POST or None, instance=offer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meal_offer_save(
+                offer=form.save(commit=False), fields=form.changed_data, by=request.user
+            )
+        except ShelterError as exc:
+            form.add_error("portions", exc.message)
+        else:
+            messages.success(request, _("Meal offer saved."))
+            return redirect("coordination:meals_mine")
+    return render(request, "coordination/meal_offer_form.html", {"form": form, "offer": offer})
+
+
+@login_required
+def meal_offers_mine(request):
+    if not access.can_offer_meals(request.user):
+        raise PermissionDenied
+    return render(
+        request,
+        "coordination/meal_offers_mine.html",
+        {"offers": selectors.meal_offers_by(request.user), "now": timezone.now()},
+    )
