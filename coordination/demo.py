@@ -5,15 +5,21 @@ Counts go through the occupancy service, so the history is as real as the figure
 """
 
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from shelter import services as shelter_services
 from shelter.access import COORDINATOR_GROUP, SHELTER_MANAGER_GROUP, VOLUNTEER_GROUP
 from shelter.models import MembershipRole, OccupancyReason, Shelter, ShelterMembership, Space
+
+from . import services
+from .access import MEAL_PROVIDER_GROUP
+from .models import Household, MealOffer
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,7 @@ LOGINS = [
     DemoLogin("cinema-manager", "uralsk-cinema", "Shelter manager of Cinema Park"),
     DemoLogin("aigerim", "uralsk-volunteer", "Volunteer at Cinema Park and School No. 9 gym"),
     DemoLogin("dmitry", "uralsk-volunteer", "Volunteer at the Yunost sports hall"),
+    DemoLogin("cafe-dastarkhan", "uralsk-meals", "Meal provider (Café Dastarkhan)"),
 ]
 
 URALSK = (Decimal("51.2333"), Decimal("51.3667"))
@@ -135,6 +142,7 @@ def load_demo_data() -> bool:
     manager = _user(LOGINS[1], SHELTER_MANAGER_GROUP)
     aigerim = _user(LOGINS[2], VOLUNTEER_GROUP)
     dmitry = _user(LOGINS[3], VOLUNTEER_GROUP)
+    cafe = _user(LOGINS[4], MEAL_PROVIDER_GROUP)
     if Shelter.objects.exists():
         return False
     with transaction.atomic():
@@ -157,7 +165,85 @@ def load_demo_data() -> bool:
         _assign(created["Cinema Park"], aigerim, MembershipRole.VOLUNTEER)
         _assign(created["School No. 9 gym"], aigerim, MembershipRole.VOLUNTEER)
         _assign(created["Yunost sports hall"], dmitry, MembershipRole.VOLUNTEER)
+    with transaction.atomic():
+        _arrivals(created, aigerim, coordinator)
+        _meals(created, cafe)
     return True
+
+
+# Invented people: contact name, size, children, needs
+HOUSEHOLDS = [
+    ("Ivan Petrov", 1, 0, {}),
+    ("Olga Smirnova", 3, 2, {"women_children_only": True}),
+    ("Sergey and Anna Kuznetsov", 4, 2, {"has_infant": True}),
+    ("Alexei Volkov", 2, 0, {"has_pets": True}),
+    ("Nikolai Orlov", 1, 0, {"needs_medical": True}),
+    ("Pavel Sokolov", 1, 0, {}),
+    ("Maria Lebedeva", 2, 1, {}),
+    ("Dmitri Kozlov", 3, 0, {}),
+    ("Artem Novikov", 1, 0, {"needs_wheelchair": True}),
+]
+
+
+def _arrivals(shelters: dict, volunteer, coordinator) -> None:
+    """Some households waiting, one on its way (a hold), some placed in apartments."""
+    households = []
+    for index, (name, size, children, needs) in enumerate(HOUSEHOLDS):
+        household = Household(
+            contact_name=name,
+            size=size,
+            children=children,
+            languages="Russian",
+            phone=f"+7 701 000 00 {index:02d}",
+            arrived_from="Samara" if index % 2 else "Saratov",
+            registered_at=shelters["Cinema Park"],
+            **needs,
+        )
+        households.append(services.household_register(household=household, by=volunteer))
+    apartments = Space.objects.filter(shelter__kind=Shelter.Kind.APARTMENT).order_by("pk")
+    for household in households[5:]:
+        space = next(s for s in apartments if s.free >= household.size)
+        services.stay_check_in(household_id=household.pk, space_id=space.pk, by=coordinator)
+        apartments = Space.objects.filter(shelter__kind=Shelter.Kind.APARTMENT).order_by("pk")
+    dormitory = Space.objects.filter(shelter__name__startswith="Dormitory").order_by("pk").first()
+    services.hold_create(household_id=households[1].pk, space_id=dormitory.pk, by=volunteer)
+
+
+def _meals(shelters: dict, provider) -> None:
+    now = timezone.localtime()
+    start_of_window = max(now - timedelta(hours=1), now.replace(hour=0, minute=0))
+    end_of_window = min(now + timedelta(hours=4), now.replace(hour=23, minute=59))
+    offers = [
+        ("Café Dastarkhan", shelters["Cinema Park"], "", 120, {"halal": True}),
+        (
+            "Volunteer kitchen of St. Michael's",
+            None,
+            "Lenin Street 40, yard",
+            80,
+            {"vegetarian": True},
+        ),
+        ("Aigul (resident)", shelters["School No. 9 gym"], "", 30, {"for_children": True}),
+    ]
+    for name, shelter, address, portions, tags in offers:
+        services.meal_offer_save(
+            offer=MealOffer(
+                provider=name,
+                shelter=shelter,
+                address=address,
+                date=now.date(),
+                starts_at=_clock(start_of_window),
+                ends_at=_clock(end_of_window),
+                portions=portions,
+                delivery=MealOffer.Delivery.DELIVERED if shelter else MealOffer.Delivery.PICKUP,
+                **tags,
+            ),
+            fields=[],
+            by=provider,
+        )
+
+
+def _clock(moment: datetime) -> time:
+    return moment.time().replace(second=0, microsecond=0)
 
 
 def _assign(shelter: Shelter, user, role: MembershipRole) -> None:

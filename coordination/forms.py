@@ -56,10 +56,12 @@ class HouseholdForm(forms.ModelForm):
 
     def __init__(self, *args, shelters=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["children"].required = False  # empty means none
         shelters = shelters if shelters is not None else Shelter.objects.none()
         self.fields["registered_at"].queryset = shelters
-        if len(shelters) == 1 and not self.is_bound:
-            self.initial["registered_at"] = shelters[0].pk
+        only = list(shelters[:2])
+        if len(only) == 1 and not self.is_bound:
+            self.initial["registered_at"] = only[0].pk
         self.helper = _helper(
             Fieldset(_("Who"), "contact_name", Div("size", "children")),
             Fieldset(
@@ -74,6 +76,9 @@ class HouseholdForm(forms.ModelForm):
             "register_anyway",
             submit=_("Register and find a place"),
         )
+
+    def clean_children(self) -> int:
+        return self.cleaned_data.get("children") or 0
 
     def clean(self):
         data = super().clean()
@@ -168,7 +173,11 @@ class MealOfferForm(forms.ModelForm):
 
 
 class MealClaimForm(forms.Form):
-    shelter = forms.ModelChoiceField(queryset=Shelter.objects.none(), label=_("For shelter"))
+    shelter = forms.ModelChoiceField(
+        queryset=Shelter.objects.none(),
+        label=_("For shelter"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     portions = forms.IntegerField(
         label=_("Portions"),
         min_value=1,

@@ -95,13 +95,14 @@ def _rules_q(household: Household) -> Q:
     return rules
 
 
-@dataclass(frozen=True)
+@dataclass
 class PlaceOption:
     space: Space
     free: int
     leftover: int  # places of the space that would stay empty
     shelter_used_percent: int
     distance_km: float | None
+    can_check_in: bool = False  # set by the view for the user looking
 
     @property
     def good_fit(self) -> bool:

@@ -28,6 +28,15 @@ def _role(user: User, shelter: Shelter) -> str | None:
     )
 
 
+def member_shelter_ids(user: User) -> set[int] | None:
+    """Ids of the shelters a user may log beds in; None means every shelter (a coordinator)."""
+    if is_coordinator(user):
+        return None
+    if not user.is_authenticated:
+        return set()
+    return set(ShelterMembership.objects.filter(user=user).values_list("shelter_id", flat=True))
+
+
 def can_log_beds(user: User, shelter: Shelter) -> bool:
     """Coordinators everywhere; volunteers and managers in the shelters they are assigned to."""
     return is_coordinator(user) or _role(user, shelter) is not None

@@ -18,6 +18,12 @@ def shelters_for_user(user) -> QuerySet[Shelter]:
     return shelters.with_counts().prefetch_related(_spaces_with_counter()).order_by("name")
 
 
+def shelters_to_choose(user) -> QuerySet[Shelter]:
+    """The shelters a user works in, plain, for a select box (every shelter for a coordinator)."""
+    shelters = Shelter.objects.all() if is_coordinator(user) else Shelter.objects.for_member(user)
+    return shelters.order_by("name")
+
+
 def shelter_with_spaces(shelter_id: int) -> Shelter:
     """One shelter with its sums and spaces (and who counted each); raises DoesNotExist."""
     return Shelter.objects.with_counts().prefetch_related(_spaces_with_counter()).get(pk=shelter_id)

@@ -8,9 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shelter.access import member_shelter_ids
 from shelter.errors import ShelterError, SpaceFull
 from shelter.models import Shelter, Space
-from shelter.selectors import shelters_for_user
+from shelter.selectors import shelters_for_user, shelters_to_choose
 
 from .. import access, selectors, services
 from ..errors import AlreadyCheckedIn
@@ -29,7 +30,7 @@ def _household_for(request, pk: int) -> Household:
 def household_register(request):
     if not access.can_register_households(request.user):
         raise PermissionDenied
-    form = HouseholdForm(request.POST or None, shelters=shelters_for_user(request.user))
+    form = HouseholdForm(request.POST or None, shelters=shelters_to_choose(request.user))
     duplicates = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -58,8 +59,9 @@ def household_find_place(request, pk: int):
 
 def _find_place_page(request, household: Household, status: int = 200):
     options = selectors.places_for_household(household) if household.status == "waiting" else []
+    allowed = member_shelter_ids(request.user)
     for option in options:
-        option.can_check_in = access.can_check_in_at(request.user, option.space.shelter)
+        option.can_check_in = allowed is None or option.space.shelter_id in allowed
     return render(
         request,
         "coordination/household_find_place.html",
@@ -133,7 +135,7 @@ def household_detail(request, pk: int):
     move_spaces = Space.objects.none()
     if can_act:
         move_spaces = Space.objects.filter(
-            shelter__in=shelters_for_user(request.user)
+            shelter__in=shelters_to_choose(request.user)
         ).select_related("shelter")
     return render(
         request,

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shelter.errors import ShelterError
-from shelter.selectors import shelters_for_user
+from shelter.selectors import shelters_to_choose
 
 from .. import access, selectors, services
 from ..forms import MealClaimForm, MealOfferForm
@@ -20,8 +20,8 @@ from ..models import MealClaim, MealOffer
 def meals_today(request):
     """Current offers with remaining portions; claim and release for the user's shelters."""
     offers = list(selectors.meal_offers_current(timezone.now()))
-    shelters = list(shelters_for_user(request.user))
-    claims = selectors.meal_claims_open_for(offers, shelters)
+    shelters = shelters_to_choose(request.user)
+    claims = selectors.meal_claims_open_for(offers, list(shelters))
     for offer in offers:
         offer.my_claims = claims.get(offer.pk, [])
         offer.claim_form = MealClaimForm(shelters=shelters, prefix=f"offer-{offer.pk}")
@@ -30,7 +30,7 @@ def meals_today(request):
         "coordination/meals_today.html",
         {
             "offers": offers,
-            "can_claim": bool(shelters),
+            "can_claim": shelters.exists(),
             "can_offer": access.can_offer_meals(request.user),
         },
     )
@@ -40,7 +40,7 @@ def meals_today(request):
 @require_POST
 def meal_claim(request, pk: int):
     offer = get_object_or_404(MealOffer, pk=pk)
-    shelters = shelters_for_user(request.user)
+    shelters = shelters_to_choose(request.user)
     form = MealClaimForm(
         request.POST, shelters=shelters, remaining=offer.remaining_portions, prefix=f"offer-{pk}"
     )

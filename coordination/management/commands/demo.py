@@ -4,14 +4,36 @@ Asks nothing, so it runs with no terminal attached. With REDIS_URL set it also r
 worker (with beat) beside the server and stops it when the server stops.
 """
 
+import logging
 import subprocess
 import sys
+import threading
+import time
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from coordination.celery import app as celery_app
 from coordination.demo import LOGINS, load_demo_data
+
+logger = logging.getLogger(__name__)
+
+
+def _in_process_beat() -> None:
+    """Without Redis there is no beat: run the periodic tasks here, on the same schedule."""
+    celery_app.loader.import_default_modules()  # autodiscovery is lazy: register the tasks
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    due = dict.fromkeys(schedule, 0.0)
+    while True:
+        for name, entry in schedule.items():
+            if time.monotonic() >= due[name]:
+                due[name] = time.monotonic() + float(entry["schedule"])
+                try:
+                    celery_app.tasks[entry["task"]].apply(throw=True)
+                except Exception:
+                    logger.exception("periodic task %s failed; it runs again on schedule", name)
+        time.sleep(5)
 
 
 class Command(BaseCommand):
@@ -50,7 +72,8 @@ class Command(BaseCommand):
 
     def _start_worker(self) -> subprocess.Popen | None:
         if not settings.REDIS_URL:
-            self.stdout.write("No REDIS_URL: Celery tasks run inside the web process.")
+            self.stdout.write("No REDIS_URL: Celery tasks (and periodic ones) run in this process.")
+            threading.Thread(target=_in_process_beat, daemon=True).start()
             return None
         self.stdout.write("REDIS_URL set: starting a Celery worker with beat.")
         command = [sys.executable, "-m", "celery", "-A", "coordination", "worker", "--beat"]
