@@ -154,3 +154,10 @@ def as_user(client):
         return client
 
     return login
+
+
+@pytest.fixture
+def meal_provider(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(groups=["Meal provider"])

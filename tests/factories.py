@@ -50,3 +50,31 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     shelter = factory.SubFactory(ShelterFactory)
     user = factory.SubFactory(UserFactory)
     role = MembershipRole.VOLUNTEER
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "coordination.Household"
+
+    contact_name = factory.Sequence(lambda n: f"Person {n}")
+    size = 1
+
+
+class MealOfferFactory(factory.django.DjangoModelFactory):
+    """An offer open from now for two hours (clamped to today)."""
+
+    class Meta:
+        model = "coordination.MealOffer"
+
+    provider = "Café"
+    address = "Lenin Street 40"
+    date = factory.LazyFunction(lambda: _local_now().date())
+    starts_at = factory.LazyFunction(lambda: _local_now().replace(hour=0, minute=0).time())
+    ends_at = factory.LazyFunction(lambda: _local_now().replace(hour=23, minute=59).time())
+    portions = 10
+
+
+def _local_now():
+    from django.utils import timezone
+
+    return timezone.localtime()

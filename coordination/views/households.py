@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from shelter.access import member_shelter_ids
 from shelter.errors import ShelterError, SpaceFull
 from shelter.models import Shelter, Space
-from shelter.selectors import shelters_for_user, shelters_to_choose
+from shelter.selectors import shelters_to_choose
 
 from .. import access, selectors, services
 from ..errors import AlreadyCheckedIn
@@ -171,7 +171,8 @@ def stay_check_out(request, pk: int):
         messages.success(
             request, _("Checked out: %(n)d places are free again.") % {"n": stay.people}
         )
-    return redirect("coordination:household", pk=stay.household_id)
+    # Once they left, their details are no longer this shelter's to see: back to the shelter.
+    return redirect("shelter:detail", pk=stay.space.shelter_id)
 
 
 @login_required
@@ -216,6 +217,6 @@ def waiting_list(request):
         {
             "households": households,
             "fitting": fitting,
-            "shelters": shelters_for_user(request.user),
+            "shelters": shelters_to_choose(request.user).with_counts(),
         },
     )

@@ -20,17 +20,16 @@ from ..models import MealClaim, MealOffer
 def meals_today(request):
     """Current offers with remaining portions; claim and release for the user's shelters."""
     offers = list(selectors.meal_offers_current(timezone.now()))
-    shelters = shelters_to_choose(request.user)
-    claims = selectors.meal_claims_open_for(offers, list(shelters))
+    shelters = list(shelters_to_choose(request.user))
+    claims = selectors.meal_claims_open_for(offers, shelters)
     for offer in offers:
         offer.my_claims = claims.get(offer.pk, [])
-        offer.claim_form = MealClaimForm(shelters=shelters, prefix=f"offer-{offer.pk}")
     return render(
         request,
         "coordination/meals_today.html",
         {
             "offers": offers,
-            "can_claim": shelters.exists(),
+            "shelters": shelters,  # one select per offer, drawn from this one list
             "can_offer": access.can_offer_meals(request.user),
         },
     )

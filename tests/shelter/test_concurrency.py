@@ -1,41 +1,20 @@
 """Races against real PostgreSQL: threads with their own connections, released together."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection
 
 from shelter import services
-from shelter.errors import ShelterError, ShelterOccupied, SpaceFull
+from shelter.errors import ShelterOccupied, SpaceFull
 from shelter.models import OccupancyEvent, OccupancyReason, Shelter, ShelterStatus, Space
 from tests.factories import SpaceFactory
+from tests.races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _race(count: int, action) -> list[str]:
-    """Run `action` in `count` threads that start at the same moment; return their outcomes."""
-    barrier = threading.Barrier(count)
-
-    def run(index: int) -> str:
-        try:
-            barrier.wait(timeout=10)
-            action(index)
-            return "ok"
-        except ShelterError as refused:
-            return type(refused).__name__
-        finally:
-            connection.close()  # each thread opened its own connection
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def test_twenty_volunteers_racing_for_ten_places_ten_succeed_and_the_rest_hear_full():
     space = SpaceFactory(places=10)
 
-    outcomes = _race(
+    outcomes = race(
         20,
         lambda _index: services.occupancy_change(
             space_id=space.pk, delta=1, reason=OccupancyReason.CHECK_IN, by=None
@@ -63,7 +42,7 @@ def test_concurrent_counts_lose_no_update():
             by=None,
         )
 
-    outcomes = _race(10, count)
+    outcomes = race(10, count)
 
     assert outcomes == ["ok"] * 10
     space.refresh_from_db()
@@ -85,7 +64,7 @@ def test_closing_while_people_check_in_never_leaves_people_in_a_closed_shelter()
                 space_id=space.pk, delta=1, reason=OccupancyReason.CHECK_IN, by=None
             )
 
-    outcomes = _race(8, act)
+    outcomes = race(8, act)
 
     space.refresh_from_db()
     status = Shelter.objects.get(pk=space.shelter_id).status

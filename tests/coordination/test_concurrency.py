@@ -1,0 +1,112 @@
+"""Races for the last places and the last portions, against real PostgreSQL."""
+
+import pytest
+
+from coordination import services
+from coordination.errors import AlreadyCheckedIn, NotEnoughPortions
+from coordination.models import Hold, MealClaim
+from shelter.errors import SpaceFull
+from tests.factories import (
+    HouseholdFactory,
+    MealOfferFactory,
+    ShelterFactory,
+    SpaceFactory,
+    UserFactory,
+)
+from tests.races import race
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.mark.parametrize("action", ["hold", "check_in"])
+def test_two_volunteers_placing_different_households_in_the_last_places(action):
+    space = SpaceFactory(places=3)
+    households = [HouseholdFactory(size=3), HouseholdFactory(size=2)]
+    user = UserFactory()
+    act = services.hold_create if action == "hold" else services.stay_check_in
+
+    outcomes = race(2, lambda i: act(household_id=households[i].pk, space_id=space.pk, by=user))
+
+    assert sorted(outcomes) == [SpaceFull.__name__, "ok"]
+    space.refresh_from_db()
+    assert space.occupied + space.held + space.blocked <= space.places
+    assert space.occupied + space.held == (3 if outcomes[0] == "ok" else 2)
+
+
+def test_hold_and_check_in_racing_for_the_same_places():
+    space = SpaceFactory(places=4)
+    user = UserFactory()
+    first, second = HouseholdFactory(size=3), HouseholdFactory(size=3)
+
+    outcomes = race(
+        2,
+        lambda i: (
+            services.hold_create(household_id=first.pk, space_id=space.pk, by=user)
+            if i == 0
+            else services.stay_check_in(household_id=second.pk, space_id=space.pk, by=user)
+        ),
+    )
+
+    assert sorted(outcomes) == [SpaceFull.__name__, "ok"]
+    space.refresh_from_db()
+    assert space.occupied + space.held == 3
+
+
+def test_a_double_submitted_check_in_places_the_household_once():
+    space = SpaceFactory(places=10)
+    household = HouseholdFactory(size=2)
+    user = UserFactory()
+
+    outcomes = race(
+        4, lambda _i: services.stay_check_in(household_id=household.pk, space_id=space.pk, by=user)
+    )
+
+    assert outcomes.count("ok") == 1
+    assert outcomes.count(AlreadyCheckedIn.__name__) == 3
+    space.refresh_from_db()
+    assert space.occupied == 2
+    assert household.stays.count() == 1
+
+
+def test_shelters_claiming_the_last_portions_at_once_never_exceed_the_offer():
+    offer = MealOfferFactory(portions=10)
+    shelters = [ShelterFactory() for _ in range(8)]
+    user = UserFactory()
+
+    outcomes = race(
+        8,
+        lambda i: services.meal_claim(
+            offer_id=offer.pk, shelter_id=shelters[i].pk, portions=3, by=user
+        ),
+    )
+
+    assert outcomes.count("ok") == 3
+    assert outcomes.count(NotEnoughPortions.__name__) == 5
+    offer.refresh_from_db()
+    assert offer.claimed == 9
+    assert sum(MealClaim.objects.values_list("portions", flat=True)) == 9
+
+
+def test_expiry_racing_with_check_in_gives_places_back_exactly_once():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    space = SpaceFactory(places=5)
+    household = HouseholdFactory(size=2)
+    user = UserFactory()
+    hold = services.hold_create(household_id=household.pk, space_id=space.pk, by=user, hours=0)
+    Hold.objects.filter(pk=hold.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    race(
+        2,
+        lambda i: (
+            services.holds_expire_due()
+            if i == 0
+            else services.stay_check_in(household_id=household.pk, space_id=space.pk, by=user)
+        ),
+    )
+
+    space.refresh_from_db()
+    assert space.held == 0
+    assert space.occupied == 2

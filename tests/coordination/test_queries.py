@@ -1,0 +1,58 @@
+"""Arrival and meal lists make a fixed number of queries, whatever the data size."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from coordination import services
+from tests.factories import HouseholdFactory, MealOfferFactory, ShelterFactory, SpaceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(client, url, data=None) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, data or {}).status_code == 200
+    return len(queries)
+
+
+def _seed(size: int, by) -> None:
+    for _ in range(size):
+        space = SpaceFactory(places=10, shelter=ShelterFactory())
+        waiting = HouseholdFactory(size=2)
+        services.hold_create(household_id=waiting.pk, space_id=space.pk, by=by)
+        HouseholdFactory(size=1)
+        offer = MealOfferFactory()
+        services.meal_claim(offer_id=offer.pk, shelter_id=space.shelter_id, portions=1, by=by)
+
+
+@pytest.mark.parametrize("size", [2, 15])
+def test_waiting_list_queries_do_not_grow(size, as_user, coordinator):
+    _seed(size, coordinator)
+    client = as_user(coordinator)
+    # 1 session, 2 user, 3-4 coordinator permission (user, group), 5 households,
+    # 6 their active holds with space and shelter, 7 shelters with free places for the select
+    assert _queries(client, reverse("coordination:waiting")) == 7
+    # + 8 the chosen shelter, 9 its spaces
+    shelter = ShelterFactory()
+    assert _queries(client, reverse("coordination:waiting"), {"shelter": shelter.pk}) == 9
+
+
+@pytest.mark.parametrize("size", [2, 15])
+def test_find_a_place_queries_do_not_grow(size, as_user, coordinator):
+    _seed(size, coordinator)
+    household = HouseholdFactory(size=1)
+    # 1 session, 2 user, 3 household, 4-5 permission check (user, group perms),
+    # 6 visibility (coordinator sees all: one exists query), 7 spaces with shelter and sums
+    assert (
+        _queries(as_user(coordinator), reverse("coordination:find_place", args=[household.pk])) == 7
+    )
+
+
+@pytest.mark.parametrize("size", [2, 15])
+def test_meals_queries_do_not_grow(size, as_user, coordinator):
+    _seed(size, coordinator)
+    # 1 session, 2 user, 3 offers with remaining portions and shelter, 4-5 permissions
+    # (user, group), 6 the user's shelters (one list for every claim select), 7 their claims
+    assert _queries(as_user(coordinator), reverse("coordination:meals")) == 7

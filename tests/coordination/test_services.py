@@ -1,0 +1,264 @@
+"""Households: hold, check in, out and move; meals: claim and release; purge."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from coordination import services
+from coordination.errors import (
+    AlreadyCheckedIn,
+    ClaimReleased,
+    HoldNotActive,
+    HouseholdNotWaiting,
+    NotCheckedIn,
+    NotEnoughPortions,
+    OfferPassed,
+)
+from coordination.models import Hold, HoldStatus, Household, HouseholdStatus, MealOffer
+from coordination.tasks import expire_holds, purge_personal_data
+from shelter.errors import ShelterClosed, SpaceFull
+from shelter.models import OccupancyEvent, OccupancyReason, Shelter, ShelterStatus, Space
+from tests.factories import (
+    HouseholdFactory,
+    MealOfferFactory,
+    ShelterFactory,
+    SpaceFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def user():
+    return UserFactory()
+
+
+def _space(places=10, **shelter_fields):
+    return SpaceFactory(places=places, shelter=ShelterFactory(**shelter_fields))
+
+
+def _counts(space):
+    space.refresh_from_db()
+    return space.occupied, space.held
+
+
+def test_a_hold_takes_places_until_check_in_turns_it_into_a_stay(user):
+    space = _space(10)
+    household = HouseholdFactory(size=4)
+    hold = services.hold_create(household_id=household.pk, space_id=space.pk, by=user)
+    assert _counts(space) == (0, 4)
+    assert space.free == 6
+    stay = services.stay_check_in(household_id=household.pk, space_id=space.pk, by=user)
+    assert _counts(space) == (4, 0)
+    hold.refresh_from_db()
+    household.refresh_from_db()
+    assert hold.status == HoldStatus.CHECKED_IN
+    assert household.status == HouseholdStatus.PLACED
+    assert stay.people == 4 and stay.checked_in_by == user
+    event = OccupancyEvent.objects.get(space=space)
+    assert (event.reason, event.before, event.after) == (OccupancyReason.CHECK_IN, 0, 4)
+
+
+def test_held_places_are_not_given_to_anyone_else(user):
+    space = _space(5)
+    services.hold_create(household_id=HouseholdFactory(size=4).pk, space_id=space.pk, by=user)
+    with pytest.raises(SpaceFull):
+        services.hold_create(household_id=HouseholdFactory(size=2).pk, space_id=space.pk, by=user)
+    with pytest.raises(SpaceFull):
+        services.stay_check_in(household_id=HouseholdFactory(size=2).pk, space_id=space.pk, by=user)
+    assert _counts(space) == (0, 4)
+
+
+def test_a_new_hold_replaces_the_old_one(user):
+    first, second = _space(5), _space(5)
+    household = HouseholdFactory(size=3)
+    services.hold_create(household_id=household.pk, space_id=first.pk, by=user)
+    services.hold_create(household_id=household.pk, space_id=second.pk, by=user)
+    assert _counts(first) == (0, 0)
+    assert _counts(second) == (0, 3)
+    assert household.holds.filter(status=HoldStatus.ACTIVE).count() == 1
+
+
+def test_checking_in_elsewhere_releases_the_hold(user):
+    held, other = _space(5), _space(5)
+    household = HouseholdFactory(size=2)
+    services.hold_create(household_id=household.pk, space_id=held.pk, by=user)
+    services.stay_check_in(household_id=household.pk, space_id=other.pk, by=user)
+    assert _counts(held) == (0, 0)
+    assert _counts(other) == (2, 0)
+    assert household.holds.get().status == HoldStatus.RELEASED
+
+
+def test_expired_holds_free_places_and_households_keep_their_turn(user):
+    space = _space(5)
+    older = HouseholdFactory(size=2)
+    newer = HouseholdFactory(size=1)
+    services.hold_create(household_id=older.pk, space_id=space.pk, by=user, hours=3)
+    assert expire_holds() == 0
+    with time_machine.travel(timezone.now() + timedelta(hours=3, minutes=1)):
+        assert expire_holds() == 1
+        assert expire_holds() == 0  # the task runs twice: nothing more happens
+    assert _counts(space) == (0, 0)
+    assert Hold.objects.get().status == HoldStatus.EXPIRED
+    assert list(Household.objects.waiting()) == [older, newer]
+
+
+def test_releasing_a_hold_twice_is_refused_the_second_time(user):
+    space = _space(5)
+    hold = services.hold_create(household_id=HouseholdFactory().pk, space_id=space.pk, by=user)
+    services.hold_release(hold_id=hold.pk, by=user)
+    with pytest.raises(HoldNotActive):
+        services.hold_release(hold_id=hold.pk, by=user)
+    assert _counts(space) == (0, 0)
+
+
+def test_a_retried_check_in_does_not_check_in_twice(user):
+    space = _space(10)
+    household = HouseholdFactory(size=3)
+    services.stay_check_in(household_id=household.pk, space_id=space.pk, by=user)
+    with pytest.raises(AlreadyCheckedIn):
+        services.stay_check_in(household_id=household.pk, space_id=space.pk, by=user)
+    assert _counts(space) == (3, 0)
+    assert household.stays.count() == 1
+
+
+def test_check_in_takes_the_whole_household_or_nobody(user):
+    space = _space(3)
+    household = HouseholdFactory(size=4)
+    with pytest.raises(SpaceFull):
+        services.stay_check_in(household_id=household.pk, space_id=space.pk, by=user)
+    assert _counts(space) == (0, 0)
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.WAITING
+    assert not household.stays.exists()
+
+
+def test_check_in_into_a_closed_shelter_is_refused(user):
+    space = _space(10, status=ShelterStatus.CLOSED)
+    with pytest.raises(ShelterClosed):
+        services.stay_check_in(household_id=HouseholdFactory().pk, space_id=space.pk, by=user)
+
+
+def test_check_out_frees_the_places_and_is_refused_twice(user):
+    space = _space(10)
+    household = HouseholdFactory(size=2)
+    stay = services.stay_check_in(household_id=household.pk, space_id=space.pk, by=user)
+    services.stay_check_out(stay_id=stay.pk, by=user)
+    assert _counts(space) == (0, 0)
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.LEFT and household.left_at
+    with pytest.raises(NotCheckedIn):
+        services.stay_check_out(stay_id=stay.pk, by=user)
+    assert _counts(space) == (0, 0)
+    with pytest.raises(HouseholdNotWaiting):
+        services.hold_create(household_id=household.pk, space_id=space.pk, by=user)
+
+
+def test_move_is_check_out_and_check_in_together(user):
+    first, second = _space(10), _space(2)
+    household = HouseholdFactory(size=2)
+    stay = services.stay_check_in(household_id=household.pk, space_id=first.pk, by=user)
+    services.stay_move(stay_id=stay.pk, space_id=second.pk, by=user)
+    assert _counts(first) == (0, 0)
+    assert _counts(second) == (2, 0)
+    assert household.stays.filter(checked_out_at__isnull=True).get().space == second
+
+
+def test_a_move_into_a_space_too_small_changes_nothing(user):
+    first, small = _space(10), _space(1)
+    household = HouseholdFactory(size=2)
+    stay = services.stay_check_in(household_id=household.pk, space_id=first.pk, by=user)
+    with pytest.raises(SpaceFull):
+        services.stay_move(stay_id=stay.pk, space_id=small.pk, by=user)
+    assert _counts(first) == (2, 0)
+    assert _counts(small) == (0, 0)
+    stay.refresh_from_db()
+    assert stay.checked_out_at is None
+
+
+def test_a_full_shelter_cannot_close_while_a_household_is_expected(user):
+    from shelter.errors import ShelterOccupied
+    from shelter.services import shelter_set_status
+
+    space = _space(10)
+    services.hold_create(household_id=HouseholdFactory(size=2).pk, space_id=space.pk, by=user)
+    with pytest.raises(ShelterOccupied):
+        shelter_set_status(shelter_id=space.shelter_id, status=ShelterStatus.CLOSED, by=user)
+
+
+def test_claims_never_exceed_portions_and_release_gives_them_back(user):
+    offer = MealOfferFactory(portions=10)
+    shelter = ShelterFactory()
+    claim = services.meal_claim(offer_id=offer.pk, shelter_id=shelter.pk, portions=7, by=user)
+    with pytest.raises(NotEnoughPortions) as refused:
+        services.meal_claim(offer_id=offer.pk, shelter_id=shelter.pk, portions=4, by=user)
+    assert refused.value.remaining == 3
+    services.meal_claim_release(claim_id=claim.pk, by=user)
+    with pytest.raises(ClaimReleased):
+        services.meal_claim_release(claim_id=claim.pk, by=user)
+    offer.refresh_from_db()
+    assert offer.claimed == 0
+
+
+def test_a_passed_offer_cannot_be_claimed(user):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    offer = MealOfferFactory(date=yesterday)
+    with pytest.raises(OfferPassed):
+        services.meal_claim(offer_id=offer.pk, shelter_id=ShelterFactory().pk, portions=1, by=user)
+
+
+def test_passed_offers_leave_current_lists_but_stay_in_history():
+    MealOfferFactory(date=timezone.localdate() - timedelta(days=1))
+    current = MealOfferFactory()
+    assert list(MealOffer.objects.current(timezone.now())) == [current]
+    assert MealOffer.objects.count() == 2
+
+
+def test_editing_an_offer_never_overwrites_claims_made_meanwhile(user):
+    offer = MealOfferFactory(portions=10)
+    stale = MealOffer.objects.get(pk=offer.pk)
+    services.meal_claim(offer_id=offer.pk, shelter_id=ShelterFactory().pk, portions=6, by=user)
+    stale.portions = 8
+    services.meal_offer_save(offer=stale, fields=["portions"], by=user)
+    offer.refresh_from_db()
+    assert (offer.portions, offer.claimed) == (8, 6)
+    stale.portions = 5
+    with pytest.raises(NotEnoughPortions):
+        services.meal_offer_save(offer=stale, fields=["portions"], by=user)
+
+
+def test_purge_anonymises_households_that_left_long_ago_and_keeps_counts(user):
+    space = _space(10)
+    gone = HouseholdFactory(size=3, contact_name="Ivan", phone="+7 701 111", notes="diabetic")
+    stay = services.stay_check_in(household_id=gone.pk, space_id=space.pk, by=user)
+    services.stay_check_out(stay_id=stay.pk, by=user)
+    recent_waiting = HouseholdFactory(contact_name="Olga")
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        assert purge_personal_data(30) == 1
+        assert purge_personal_data(30) == 0  # safe to run twice
+    gone.refresh_from_db()
+    assert (gone.contact_name, gone.phone, gone.notes) == ("", "", "")
+    assert gone.size == 3 and gone.anonymised_at
+    recent_waiting.refresh_from_db()
+    assert recent_waiting.contact_name == "Olga"
+
+
+def test_purge_command_reports_and_refuses_negative_days(capsys):
+    from django.core.management import CommandError, call_command
+
+    call_command("purge_personal_data", "--older-than", "30")
+    assert "Personal data removed from 0 households" in capsys.readouterr().out
+    with pytest.raises(CommandError):
+        call_command("purge_personal_data", "--older-than", "-1")
+
+
+def test_space_counts_stay_consistent_with_shelters(user):
+    """Sanity: the shelter sums include held places as taken."""
+    space = _space(6)
+    services.hold_create(household_id=HouseholdFactory(size=2).pk, space_id=space.pk, by=user)
+    row = Shelter.objects.with_counts().get(pk=space.shelter_id)
+    assert (row.total_held, row.total_free) == (2, 4)
+    assert Space.objects.get(pk=space.pk).free == 4

@@ -1,0 +1,129 @@
+"""Meal offers and claims through the test client."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from coordination.models import MealClaim, MealOffer
+from tests.factories import MealOfferFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _offer_post(**changes):
+    today = timezone.localdate()
+    data = {
+        "provider": "Café Dastarkhan",
+        "address": "Dostyk 10",
+        "city": "Uralsk",
+        "date": today.isoformat(),
+        "starts_at": "00:00",
+        "ends_at": "23:59",
+        "portions": "50",
+        "hot_meal": "on",
+        "delivery": "pickup",
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("anonymous", 302), ("volunteer", 403), ("meal_provider", 200), ("coordinator", 200)],
+)
+def test_who_may_post_offers(role, expected, request, as_user):
+    user = None if role == "anonymous" else request.getfixturevalue(role)
+    assert as_user(user).get(reverse("coordination:meal_new")).status_code == expected
+
+
+def test_provider_posts_an_offer_and_sees_it_in_my_offers(as_user, meal_provider):
+    client = as_user(meal_provider)
+    response = client.post(reverse("coordination:meal_new"), _offer_post())
+    assert response.status_code == 302
+    offer = MealOffer.objects.get()
+    assert offer.created_by == meal_provider
+    mine = client.get(reverse("coordination:meals_mine"))
+    assert "0 of 50 claimed, 50 left" in mine.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"starts_at": "18:00", "ends_at": "12:00"}, "ends_at"),
+        ({"date": (timezone.localdate() - timedelta(days=1)).isoformat()}, "date"),
+        ({"portions": "0"}, "portions"),
+        ({"portions": "many"}, "portions"),
+        ({"address": "", "shelter": ""}, "address"),
+        ({"provider": "<script>x</script>"}, "provider"),
+    ],
+)
+def test_bad_offer_input_saves_nothing(changes, field, as_user, meal_provider):
+    response = as_user(meal_provider).post(reverse("coordination:meal_new"), _offer_post(**changes))
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert not MealOffer.objects.exists()
+
+
+def test_a_provider_cannot_edit_someone_elses_offer(as_user, meal_provider):
+    offer = MealOfferFactory()
+    assert (
+        as_user(meal_provider).get(reverse("coordination:meal_edit", args=[offer.pk])).status_code
+        == 403
+    )
+
+
+def test_volunteer_claims_and_releases_portions(as_user, volunteer, shelter):
+    offer = MealOfferFactory(portions=10)
+    client = as_user(volunteer)
+    page = client.get(reverse("coordination:meals"))
+    assert "10 of 10 portions left" in page.content.decode()
+    prefix = f"offer-{offer.pk}"
+    client.post(
+        reverse("coordination:meal_claim", args=[offer.pk]),
+        {f"{prefix}-shelter": shelter.pk, f"{prefix}-portions": "4"},
+    )
+    offer.refresh_from_db()
+    assert offer.claimed == 4
+    page = client.get(reverse("coordination:meals")).content.decode()
+    assert "6 of 10 portions left" in page
+    claim = MealClaim.objects.get()
+    client.post(reverse("coordination:claim_release", args=[claim.pk]))
+    offer.refresh_from_db()
+    assert offer.claimed == 0
+
+
+@pytest.mark.parametrize(
+    ("portions", "message"), [("0", "greater than or equal to 1"), ("11", "Only 10")]
+)
+def test_bad_claims_get_a_message_and_change_nothing(
+    portions, message, as_user, volunteer, shelter
+):
+    offer = MealOfferFactory(portions=10)
+    prefix = f"offer-{offer.pk}"
+    response = as_user(volunteer).post(
+        reverse("coordination:meal_claim", args=[offer.pk]),
+        {f"{prefix}-shelter": shelter.pk, f"{prefix}-portions": portions},
+        follow=True,
+    )
+    assert message in response.content.decode()
+    offer.refresh_from_db()
+    assert offer.claimed == 0
+
+
+def test_a_volunteer_cannot_claim_for_another_shelter(as_user, volunteer, other_shelter):
+    offer = MealOfferFactory(portions=10)
+    prefix = f"offer-{offer.pk}"
+    as_user(volunteer).post(
+        reverse("coordination:meal_claim", args=[offer.pk]),
+        {f"{prefix}-shelter": other_shelter.pk, f"{prefix}-portions": "2"},
+    )
+    offer.refresh_from_db()
+    assert offer.claimed == 0
+
+
+def test_passed_offers_are_not_listed(as_user, volunteer):
+    MealOfferFactory(provider="Yesterday's soup", date=timezone.localdate() - timedelta(days=1))
+    page = as_user(volunteer).get(reverse("coordination:meals")).content.decode()
+    assert "Yesterday" not in page
