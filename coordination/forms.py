@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from shelter.models import Shelter, Space
 
-from .models import MAX_PORTIONS, Household, MealOffer
+from .models import MAX_HOUSEHOLD, MAX_PORTIONS, Household, MealOffer
+from .public import PublicFilters
 
 
 def _helper(*layout, submit: str) -> FormHelper:
@@ -197,3 +198,34 @@ class MealClaimForm(forms.Form):
         if self.remaining is not None and portions > self.remaining:
             raise forms.ValidationError(_("Only %(n)d portions are left.") % {"n": self.remaining})
         return portions
+
+
+class PublicFilterForm(forms.Form):
+    """The public page's filters: plain GET parameters, so they work without JavaScript."""
+
+    family = forms.BooleanField(required=False, label=_("We are a family"))
+    women = forms.BooleanField(required=False, label=_("Women and children"))
+    pet = forms.BooleanField(required=False, label=_("With a pet"))
+    wheelchair = forms.BooleanField(required=False, label=_("Wheelchair"))
+    group = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_HOUSEHOLD,
+        label=_("Group of"),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "max": MAX_HOUSEHOLD}),
+        error_messages={"invalid": _("Enter how many people, e.g. 3.")},
+    )
+
+    def filters(self) -> PublicFilters:
+        """The valid filters; an invalid one is left out (its message shows at the field)."""
+        if not self.is_bound:
+            return PublicFilters()
+        self.is_valid()
+        data = self.cleaned_data
+        return PublicFilters(
+            family=bool(data.get("family")),
+            women_children=bool(data.get("women")),
+            pets=bool(data.get("pet")),
+            wheelchair=bool(data.get("wheelchair")),
+            group=data.get("group"),
+        )

@@ -18,6 +18,7 @@ from django.utils import timezone
 from shelter import services as shelter_services
 from shelter.models import OccupancyReason, Space
 
+from . import public
 from .errors import (
     AlreadyCheckedIn,
     ClaimReleased,
@@ -239,6 +240,7 @@ def meal_offer_save(*, offer: MealOffer, fields: list[str], by: User) -> MealOff
                 offer.save()
             elif fields:
                 offer.save(update_fields=[*fields, "updated_at"])
+            public.invalidate_on_commit()
     except IntegrityError as exc:
         if "coordination_mealoffer_claims_within_portions" not in str(exc):
             raise
@@ -267,6 +269,7 @@ def meal_claim(*, offer_id: int, shelter_id: int, portions: int, by: User) -> Me
         claim = MealClaim.objects.create(
             offer_id=offer_id, shelter_id=shelter_id, portions=portions, claimed_by=by
         )
+        public.invalidate_on_commit()
     return claim
 
 
@@ -282,4 +285,5 @@ def meal_claim_release(*, claim_id: int, by: User) -> MealClaim:
         MealOffer.objects.filter(pk=claim.offer_id).update(
             claimed=F("claimed") - claim.portions, updated_at=Now()
         )
+        public.invalidate_on_commit()
     return claim

@@ -5,9 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from shelter import views as shelter_views
-
-from .views import households, meals
+from .api import api, shelters_csv
+from .views import households, meals, public
 
 coordination_patterns = (
     [
@@ -31,7 +30,11 @@ coordination_patterns = (
 )
 
 urlpatterns = [
-    path("", shelter_views.home, name="home"),
+    path("", public.shelter_list, name="home"),
+    path("s/<int:pk>/", public.shelter_detail, name="public_shelter"),
+    path("about/", public.about, name="about"),
+    path("api/v1/shelters.csv", shelters_csv, name="shelters_csv"),
+    path("api/v1/", api.urls),
     path("shelters/", include("shelter.urls")),
     path("", include(coordination_patterns)),
     path(

@@ -35,8 +35,3 @@ def shelter_recent_events(shelter_id: int, limit: int = RECENT_EVENTS) -> list[O
         .select_related("space", "by")
         .order_by("-at", "-id")[:limit]
     )
-
-
-def public_shelters() -> QuerySet[Shelter]:
-    """Shelters taking people, most free places first, full ones last."""
-    return Shelter.objects.taking_people().with_counts().order_by("-total_free", "name")

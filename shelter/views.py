@@ -23,11 +23,6 @@ from .forms import (
 from .models import Shelter
 
 
-def home(request):
-    """Public list of shelters taking people (replaced by the arrivals' page later)."""
-    return render(request, "shelter/home.html", {"shelters": selectors.public_shelters()})
-
-
 @login_required
 def shelter_mine(request):
     shelters = selectors.shelters_for_user(request.user)

@@ -48,10 +48,3 @@ def test_shelter_page_queries_do_not_grow(size, as_user, coordinator):
     # 1 session, 2 user, 3-4 permissions (user, group), 5 shelter with sums,
     # 6 spaces with counters, 7 recent events with space and user
     assert _queries(client, reverse("shelter:detail", args=[shelter.pk])) == 7
-
-
-@pytest.mark.parametrize("size", [2, 20])
-def test_home_queries_do_not_grow(size, client):
-    _seed(size, 2)
-    # 1 shelters taking people with summed counts (no session for an anonymous visitor)
-    assert _queries(client, "/") == 1

@@ -1,0 +1,167 @@
+"""The public, read-only API (django-ninja, OpenAPI at /api/v1/openapi.json) and HXL export.
+
+Everything here is read from the public snapshot: no personal data, no database query when
+the snapshot is cached.
+"""
+
+import csv
+from datetime import date, datetime, time
+
+from django.http import HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI, Query, Schema
+from ninja.errors import HttpError
+
+from . import public
+
+api = NinjaAPI(
+    title="Shelter coordination public API",
+    version="1",
+    description="Free places in shelters and current meal offers. Read-only, no personal data.",
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+
+class Rules(Schema):
+    accepts_families: bool
+    women_children_only: bool
+    men_only: bool
+    pets_allowed: bool
+    wheelchair_accessible: bool
+
+
+class ShelterOut(Schema):
+    id: int
+    name: str
+    kind: str
+    address: str
+    city: str
+    district: str
+    latitude: float | None
+    longitude: float | None
+    phone: str
+    rules: Rules
+    status: str
+    places: int
+    occupied: int
+    free: int
+    largest_free_space: int
+    updated_at: datetime | None
+
+
+class MealOut(Schema):
+    id: int
+    provider: str
+    place: str
+    address: str
+    shelter_id: int | None
+    city: str
+    date: date
+    starts_at: time
+    ends_at: time
+    portions: int
+    remaining: int
+    hot_meal: bool
+    vegetarian: bool
+    halal: bool
+    for_children: bool
+    delivery: str
+
+
+class VersionOut(Schema):
+    version: int
+
+
+class ShelterFilters(Schema):
+    family: bool = False
+    women: bool = False
+    pet: bool = False
+    wheelchair: bool = False
+    group: int | None = None
+    city: str = ""
+
+    def to_filters(self) -> public.PublicFilters:
+        if self.group is not None and not 1 <= self.group <= 50:
+            raise HttpError(422, "group must be between 1 and 50")
+        return public.PublicFilters(
+            family=self.family,
+            women_children=self.women,
+            pets=self.pet,
+            wheelchair=self.wheelchair,
+            group=self.group,
+            city=self.city[:80],
+        )
+
+
+def _shelter_out(shelter: public.PublicShelter) -> dict:
+    return {
+        **{name: getattr(shelter, name) for name in ShelterOut.model_fields if name != "rules"},
+        "status": shelter.public_status,
+        "rules": {name: getattr(shelter, name) for name in Rules.model_fields},
+    }
+
+
+@api.get("/shelters/", response=list[ShelterOut], summary="Every shelter, filtered")
+def shelters(request, filters: Query[ShelterFilters]):
+    snap = public.snapshot()
+    return [_shelter_out(s) for s in public.shelters_for_api(snap, filters.to_filters())]
+
+
+class NotFound(Schema):
+    detail: str
+
+
+@api.get(
+    "/shelters/{shelter_id}/", response={200: ShelterOut, 404: NotFound}, summary="One shelter"
+)
+def shelter(request, shelter_id: int):
+    found = public.shelter_by_id(public.snapshot(), shelter_id)
+    if found is None:
+        raise HttpError(404, "Not found")
+    return _shelter_out(found)
+
+
+@api.get("/meals/", response=list[MealOut], summary="Current meal offers with portions left")
+def meals(request):
+    return [meal.__dict__ for meal in public.meals_now(public.snapshot(), timezone.now())]
+
+
+@api.get("/version/", response=VersionOut, summary="Changes whenever any public figure changes")
+def version(request):
+    return {"version": public.current_version()}
+
+
+HXL_COLUMNS = [
+    ("id", "#loc+id", lambda s: s.id),
+    ("name", "#loc+name", lambda s: s.name),
+    ("kind", "#loc+type", lambda s: s.kind),
+    ("address", "#loc+address", lambda s: s.address),
+    ("city", "#adm2+name", lambda s: s.city),
+    ("district", "#adm3+name", lambda s: s.district),
+    ("latitude", "#geo+lat", lambda s: s.latitude if s.latitude is not None else ""),
+    ("longitude", "#geo+lon", lambda s: s.longitude if s.longitude is not None else ""),
+    ("status", "#status", lambda s: s.public_status),
+    ("places", "#capacity", lambda s: s.places),
+    ("occupied", "#reached", lambda s: s.occupied),
+    ("free", "#capacity+free", lambda s: s.free),
+    ("updated_at", "#date+updated", lambda s: s.updated_at.isoformat() if s.updated_at else ""),
+]
+
+
+def hxl_rows(shelters):
+    """Header, HXL hashtag row, then one row per shelter: readable by HXL tools as is."""
+    yield [name for name, _tag, _value in HXL_COLUMNS]
+    yield [tag for _name, tag, _value in HXL_COLUMNS]
+    for shelter in shelters:
+        yield [value(shelter) for _name, _tag, value in HXL_COLUMNS]
+
+
+def shelters_csv(request):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="shelters.csv"'
+    csv.writer(response).writerows(
+        hxl_rows(public.shelters_for_api(public.snapshot(), public.PublicFilters()))
+    )
+    return response

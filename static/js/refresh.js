@@ -1,0 +1,19 @@
+// Optional auto-refresh of the arrivals' page: once a minute one tiny request asks whether the
+// figures changed (a version number); the page reloads only when they did. Off unless chosen.
+(function () {
+  var box = document.getElementById("auto-refresh");
+  if (!box || !window.fetch) return;
+  box.checked = localStorage.getItem("auto-refresh") === "1";
+  box.addEventListener("change", function () {
+    localStorage.setItem("auto-refresh", box.checked ? "1" : "0");
+  });
+  setInterval(function () {
+    if (!box.checked) return;
+    fetch("/api/v1/version/", { cache: "no-store" })
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        if (String(data.version) !== document.body.dataset.version) location.reload();
+      })
+      .catch(function () {});  // offline for a moment: try again next minute
+  }, 60000);
+})();
