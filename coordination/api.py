@@ -5,8 +5,10 @@ the snapshot is cached.
 """
 
 import csv
+import json
 from datetime import date, datetime, time
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Schema
@@ -105,8 +107,15 @@ def _shelter_out(shelter: public.PublicShelter) -> dict:
 
 @api.get("/shelters/", response=list[ShelterOut], summary="Every shelter, filtered")
 def shelters(request, filters: Query[ShelterFilters]):
-    snap = public.snapshot()
-    return [_shelter_out(s) for s in public.shelters_for_api(snap, filters.to_filters())]
+    chosen = filters.to_filters()
+
+    def build(snap: public.Snapshot) -> bytes:
+        rows = [_shelter_out(s) for s in public.shelters_for_api(snap, chosen)]
+        return json.dumps(rows, cls=DjangoJSONEncoder).encode()
+
+    # One serialisation per change and minute, shared by every client asking the same.
+    page = public.cached_page(f"api:shelters:{chosen.key}", build)
+    return public.page_response(request, page, content_type="application/json")
 
 
 class NotFound(Schema):

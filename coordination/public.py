@@ -6,6 +6,12 @@ stored under its version, so a rebuild racing with a change can never be served 
 No personal data is ever put in here.
 """
 
+import gzip
+import hashlib
+import threading
+import time as time_module
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -144,6 +150,67 @@ def snapshot() -> Snapshot:
     return cached
 
 
+PAGE_KEY = "public:page:{version}:{minute}:{variant}"
+PAGE_TTL = 120
+LOCAL_PAGES = 256  # most variants one process keeps (filters x languages in practice)
+
+
+@dataclass(frozen=True)
+class Page:
+    body: bytes
+    gzipped: bytes  # served as is to browsers that accept gzip: small on a weak network
+
+
+_local_pages: OrderedDict[str, tuple[float, Page]] = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def cached_page(variant: str, render: Callable[[Snapshot], bytes]) -> Page:
+    """A rendered public page or API body, shared by every visitor asking for the same thing.
+
+    Keyed by snapshot version, the current minute (the "updated N minutes ago" labels move
+    on) and `variant` (a normalised path, filters and language), so a crowd costs one render
+    a minute. Each process also keeps the page for PUBLIC_PAGE_LOCAL_SECONDS, which spares
+    the trip to Redis under a crowd at the price of being that many seconds behind.
+    """
+    local_seconds = settings.PUBLIC_PAGE_LOCAL_SECONDS
+    now = time_module.monotonic()
+    if local_seconds:
+        with _local_lock:
+            hit = _local_pages.get(variant)
+        if hit and hit[0] > now:
+            return hit[1]
+    key = PAGE_KEY.format(
+        version=current_version(), minute=int(timezone.now().timestamp() // 60), variant=variant
+    )
+    page = cache.get(key)
+    if page is None:
+        body = render(snapshot())
+        page = Page(body=body, gzipped=gzip.compress(body, compresslevel=6))
+        cache.set(key, page, PAGE_TTL)
+    if local_seconds:
+        with _local_lock:
+            _local_pages[variant] = (now + local_seconds, page)
+            _local_pages.move_to_end(variant)
+            while len(_local_pages) > LOCAL_PAGES:
+                _local_pages.popitem(last=False)
+    return page
+
+
+def page_response(request, page: Page, content_type: str = "text/html; charset=utf-8"):
+    """An HttpResponse with the gzipped body when the client accepts it."""
+    from django.http import HttpResponse
+    from django.utils.cache import patch_vary_headers
+
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = HttpResponse(page.gzipped, content_type=content_type)
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(page.body, content_type=content_type)
+    patch_vary_headers(response, ["Accept-Encoding"])
+    return response
+
+
 def _build(version: int) -> Snapshot:
     largest_free = {}
     for shelter_id, free in Space.objects.annotate(
@@ -228,6 +295,11 @@ class PublicFilters:
     wheelchair: bool = False
     group: int | None = None
     city: str = ""
+
+    @property
+    def key(self) -> str:
+        """A short, cache-safe name for this combination of filters."""
+        return hashlib.sha1(repr(self).encode(), usedforsecurity=False).hexdigest()[:16]
 
     def admits(self, shelter: PublicShelter) -> bool:
         if self.family and (not shelter.accepts_families or shelter.men_only):

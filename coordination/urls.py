@@ -33,6 +33,7 @@ urlpatterns = [
     path("", public.shelter_list, name="home"),
     path("s/<int:pk>/", public.shelter_detail, name="public_shelter"),
     path("about/", public.about, name="about"),
+    path("language/<str:code>/", public.choose_language, name="choose_language"),
     path("api/v1/shelters.csv", shelters_csv, name="shelters_csv"),
     path("api/v1/", api.urls),
     path("shelters/", include("shelter.urls")),

@@ -66,6 +66,7 @@ def _fast_and_isolated(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.LANGUAGE_CODE = "en"
+    settings.PUBLIC_PAGE_LOCAL_SECONDS = 0  # tests read their own writes at once
     from django.core.cache import cache
 
     cache.clear()

@@ -1,34 +1,48 @@
-"""Pages for arriving people: no login, nothing personal asked or shown, light and cached."""
+"""Pages for arriving people: no login, nothing personal asked or shown, light and cached.
 
-from django.http import Http404
-from django.shortcuts import render
+The pages hold nothing specific to a visitor (no CSRF token, no session), so one rendering is
+shared by everyone asking for the same page in the same language (`public.cached_page`).
+"""
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 
 from .. import public
 from ..forms import PublicFilterForm
 
 FIRST_PAGE = 40  # keeps the first load small on a weak connection; "show all" lists the rest
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 
 def shelter_list(request):
     """Where can we sleep and eat tonight: open shelters, most free first, and meals."""
     form = PublicFilterForm(request.GET or None)
-    snap = public.snapshot()
-    shelters = public.shelters_for_public(snap, form.filters())
+    filters = form.filters()
     show_all = request.GET.get("all") == "1"
-    now = timezone.now()
-    return render(
-        request,
-        "coordination/public/shelter_list.html",
-        {
+
+    def build(snap: public.Snapshot) -> bytes:
+        shelters = public.shelters_for_public(snap, filters)
+        now = timezone.now()
+        context = {
             "form": form,
             "shelters": shelters if show_all else shelters[:FIRST_PAGE],
             "hidden": 0 if show_all else max(len(shelters) - FIRST_PAGE, 0),
             "meals": public.meals_now(snap, now),
             "version": snap.version,
             "now": now,
-        },
-    )
+        }
+        return render_to_string("coordination/public/shelter_list.html", context, request).encode()
+
+    if form.errors:  # shows the visitor's own input back: not shared
+        return HttpResponse(build(public.snapshot()))
+    # The variant is built from the cleaned filters, so made-up parameters share one entry.
+    variant = f"page:{get_language()}:{filters.key}:{int(show_all)}"
+    return public.page_response(request, public.cached_page(variant, build))
 
 
 def shelter_detail(request, pk: int):
@@ -36,13 +50,30 @@ def shelter_detail(request, pk: int):
     shelter = public.shelter_by_id(snap, pk)
     if shelter is None:
         raise Http404
-    meals = [meal for meal in public.meals_now(snap, timezone.now()) if meal.shelter_id == pk]
+    now = timezone.now()
+    meals = [meal for meal in public.meals_now(snap, now) if meal.shelter_id == pk]
     return render(
         request,
         "coordination/public/shelter_detail.html",
-        {"shelter": shelter, "meals": meals, "now": timezone.now(), "version": snap.version},
+        {"shelter": shelter, "meals": meals, "now": now, "version": snap.version},
     )
 
 
 def about(request):
     return render(request, "coordination/public/about.html")
+
+
+def choose_language(request, code: str):
+    """The language switcher: a plain link (no form, no token), back to the same page."""
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    target = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = redirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, code, max_age=LANGUAGE_COOKIE_AGE, samesite="Lax"
+    )
+    return response

@@ -1,0 +1,154 @@
+"""Benchmark the public page and API under a crowd (run on demand, not part of the suite).
+
+    uv run python tests/bench/bench_public.py [--seconds 15] [--connections 32]
+
+Loads 500 shelters with 5,000 spaces into a fresh PostgreSQL database `shelter_bench`, serves
+the app with gunicorn (2 workers, Redis cache), drives `/`, `/api/v1/shelters/` and a bare
+Django view (the floor) with wrk from a second process, and prints requests per second, p50
+and p99 latency and the ratio app/floor. Needs PostgreSQL, Redis and wrk (apt-get install wrk).
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DB = "shelter_bench"
+PORT = 8099
+ENV = {
+    **os.environ,
+    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
+    "REDIS_URL": "redis://127.0.0.1:6379/3",
+    "DEBUG": "false",
+    "SECRET_KEY": "benchmark-only-" + "x" * 40,
+    "DJANGO_SETTINGS_MODULE": "tests.bench.settings",
+    "LOG_LEVEL": "WARNING",
+}
+SEED = """
+from shelter.models import Shelter, Space
+from django.utils import timezone
+now = timezone.now()
+shelters = Shelter.objects.bulk_create(
+    Shelter(name=f"Shelter {i}", address=f"Street {i}", city="Uralsk", status="open",
+            latitude=51.2 + i / 10000, longitude=51.3 + i / 10000, pets_allowed=i % 3 == 0)
+    for i in range(500))
+Space.objects.bulk_create(
+    Space(shelter=s, name=f"Room {j}", places=20, occupied=(i * 7 + j) % 21, counted_at=now)
+    for i, s in enumerate(shelters) for j in range(10))
+print(Shelter.objects.count(), "shelters,", Space.objects.count(), "spaces")
+"""
+
+
+def run(*command: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=ROOT, env=ENV, check=True, **kwargs)  # noqa: S603
+
+
+def prepare(static_root: str) -> None:
+    ENV["STATIC_ROOT"] = static_root
+    run("dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DB)
+    run("createdb", "-h", "127.0.0.1", "-U", "postgres", DB)
+    run(sys.executable, "manage.py", "migrate", "-v", "0")
+    run(sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0")
+    run(sys.executable, "manage.py", "shell", "-c", SEED)
+    run("redis-cli", "-n", "3", "flushdb", stdout=subprocess.DEVNULL)
+
+
+def serve() -> subprocess.Popen:
+    server = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "coordination.wsgi",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=ENV,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/floor/", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def drive(path: str, seconds: int, connections: int) -> dict:
+    url = f"http://127.0.0.1:{PORT}{path}"
+    for _ in range(5):  # warm the caches and the workers
+        urllib.request.urlopen(url, timeout=10).read()
+    out = subprocess.run(  # noqa: S603
+        [
+            shutil.which("wrk"),
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            # as browsers and bots ask: the public pages are served gzipped from the cache
+            "-H",
+            "Accept-Encoding: gzip",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": _ms(re.search(r"\s50%\s+(\S+)", out).group(1)),
+        "p99": _ms(re.search(r"\s99%\s+(\S+)", out).group(1)),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install -y wrk")
+    with tempfile.TemporaryDirectory() as static_root:
+        prepare(static_root)
+        server = serve()
+        try:
+            results = {
+                path: drive(path, args.seconds, args.connections)
+                for path in ["/bench/floor/", "/", "/api/v1/shelters/"]
+            }
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+    floor = results["/bench/floor/"]["rps"]
+    print(f"\n{args.connections} clients, {args.seconds} s each, gunicorn 2 workers, 500 shelters")
+    print(f"{'path':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}{'app/floor':>11}")
+    for path, r in results.items():
+        print(
+            f"{path:<22}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['errors']:>9}"
+            f"{r['rps'] / floor:>11.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
