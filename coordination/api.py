@@ -15,6 +15,7 @@ from ninja import NinjaAPI, Query, Schema
 from ninja.errors import HttpError
 
 from . import public
+from .clients import public_rate_limit
 
 api = NinjaAPI(
     title="Shelter coordination public API",
@@ -106,6 +107,7 @@ def _shelter_out(shelter: public.PublicShelter) -> dict:
 
 
 @api.get("/shelters/", response=list[ShelterOut], summary="Every shelter, filtered")
+@public_rate_limit
 def shelters(request, filters: Query[ShelterFilters]):
     chosen = filters.to_filters()
 
@@ -133,11 +135,13 @@ def shelter(request, shelter_id: int):
 
 
 @api.get("/meals/", response=list[MealOut], summary="Current meal offers with portions left")
+@public_rate_limit
 def meals(request):
     return [meal.__dict__ for meal in public.meals_now(public.snapshot(), timezone.now())]
 
 
 @api.get("/version/", response=VersionOut, summary="Changes whenever any public figure changes")
+@public_rate_limit
 def version(request):
     return {"version": public.current_version()}
 
@@ -167,6 +171,7 @@ def hxl_rows(shelters):
         yield [value(shelter) for _name, _tag, value in HXL_COLUMNS]
 
 
+@public_rate_limit
 def shelters_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="shelters.csv"'

@@ -13,12 +13,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 
 from .. import public
+from ..clients import public_rate_limit
 from ..forms import PublicFilterForm
 
 FIRST_PAGE = 40  # keeps the first load small on a weak connection; "show all" lists the rest
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 
+@public_rate_limit
 def shelter_list(request):
     """Where can we sleep and eat tonight: open shelters, most free first, and meals."""
     form = PublicFilterForm(request.GET or None)
@@ -45,6 +47,7 @@ def shelter_list(request):
     return public.page_response(request, public.cached_page(variant, build))
 
 
+@public_rate_limit
 def shelter_detail(request, pk: int):
     snap = public.snapshot()
     shelter = public.shelter_by_id(snap, pk)
@@ -59,6 +62,7 @@ def shelter_detail(request, pk: int):
     )
 
 
+@public_rate_limit
 def about(request):
     return render(request, "coordination/public/about.html")
 

@@ -1,0 +1,33 @@
+"""Who is asking: the client's address, for login lockouts and rate limits."""
+
+from django.conf import settings
+from django.http import HttpRequest
+from django_ratelimit.decorators import ratelimit
+
+
+def client_ip(request: HttpRequest) -> str:
+    """REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the address they saw.
+
+    Only the proxies' own entries of X-Forwarded-For are trusted: a client can write
+    anything to the left of them.
+    """
+    count = settings.TRUSTED_PROXY_COUNT
+    if count:
+        hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
+        hops = [hop for hop in hops if hop]
+        if len(hops) >= count:
+            return hops[-count]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def ratelimit_key(group: str, request: HttpRequest) -> str:
+    return client_ip(request)
+
+
+def _public_rate(group: str, request: HttpRequest) -> str:
+    return settings.PUBLIC_RATE_LIMIT  # read per request, so it can be tuned without a restart
+
+
+def public_rate_limit(view):
+    """One budget per client across the public page and API; beyond it a 429."""
+    return ratelimit(group="public", key=ratelimit_key, rate=_public_rate, block=True)(view)

@@ -1,0 +1,16 @@
+"""Error answers that must be clear to a person and to a program."""
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+
+def rate_limited(request, exception=None):
+    """429 with a plain message (and Retry-After) when a client asks too often."""
+    message = _("Too many requests from your connection. Please wait a minute and try again.")
+    if request.path.startswith("/api/"):
+        response = HttpResponse(f'{{"detail": "{message}"}}', content_type="application/json")
+    else:
+        response = HttpResponse(message, content_type="text/plain; charset=utf-8")
+    response.status_code = 429
+    response["Retry-After"] = "60"
+    return response

@@ -1,0 +1,124 @@
+"""Deployment settings, headers, lockouts, rate limits and probes."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMN",
+    "ALLOWED_HOSTS": "shelter.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://shelter.example.org",
+    "BEHIND_HTTPS_PROXY": "true",
+}
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**os.environ, **PRODUCTION},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/", "/about/", "/accounts/login/", "/api/v1/shelters/", "/healthz", "/admin/login/"]
+)
+def test_every_page_has_a_strict_content_security_policy(client, url):
+    response = client.get(url)
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_logged_in_pages_have_the_policy_too(as_user, coordinator, shelter):
+    for url in [reverse("shelter:mine"), reverse("shelter:detail", args=[shelter.pk]), "/admin/"]:
+        assert "script-src 'self'" in as_user(coordinator).get(url)["Content-Security-Policy"]
+
+
+def test_no_template_has_inline_scripts_styles_or_handlers():
+    for template in (ROOT / "templates").rglob("*.html"):
+        text = template.read_text()
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), template
+        assert not re.search(r"\sstyle=", text), template
+        assert not re.search(r"<style", text), template
+        assert not re.search(r"\son[a-z]+=", text), template
+
+
+@pytest.mark.django_db
+def test_login_is_locked_after_five_failures_per_user(client, volunteer):
+    url = reverse("login")
+    for _ in range(5):
+        client.post(url, {"username": volunteer.username, "password": "wrong"})
+    locked = client.post(url, {"username": volunteer.username, "password": "correct-horse-battery"})
+    assert locked.status_code == 429
+    assert "Too many failed logins" in locked.content.decode()
+
+
+@pytest.mark.django_db
+def test_login_is_locked_per_address_across_user_names(client, volunteer):
+    url = reverse("login")
+    for index in range(5):
+        client.post(url, {"username": f"guess{index}", "password": "wrong"})
+    locked = client.post(url, {"username": volunteer.username, "password": "correct-horse-battery"})
+    assert locked.status_code == 429
+    elsewhere = client.post(
+        url,
+        {"username": volunteer.username, "password": "correct-horse-battery"},
+        REMOTE_ADDR="10.9.8.7",
+    )
+    assert elsewhere.status_code == 302  # the same person from another address gets in
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/", "/api/v1/shelters/"])
+def test_public_page_and_api_are_rate_limited_per_client(client, settings, url):
+    settings.PUBLIC_RATE_LIMIT = "3/m"
+    statuses = [client.get(url).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    refused = client.get(url)
+    assert refused["Retry-After"] == "60"
+    assert "Too many requests" in refused.content.decode()
+    other_client = client.get(url, REMOTE_ADDR="10.1.2.3")
+    assert other_client.status_code == 200
+
+
+@pytest.mark.django_db
+def test_probes(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "database": "ok", "migrations": "ok", "redis": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_says_which_dependency_is_down(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["redis"] == "unreachable"
+
+
+@pytest.mark.django_db
+def test_responses_carry_a_request_id(client):
+    assert client.get("/healthz", HTTP_X_REQUEST_ID="abc123")["X-Request-ID"] == "abc123"
+    assert client.get("/healthz")["X-Request-ID"]
