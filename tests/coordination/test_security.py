@@ -20,7 +20,7 @@ PRODUCTION = {
 
 
 def test_check_deploy_is_clean_with_production_settings():
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env={**os.environ, **PRODUCTION},
