@@ -23,7 +23,7 @@ api = NinjaAPI(
     description="Free places in shelters and current meal offers. Read-only, no personal data.",
     urls_namespace="api",
     openapi_url="/openapi.json",
-    docs_url="/docs",
+    docs_url=None,  # Swagger UI would load scripts from a CDN; the JSON schema is enough
 )
 
 

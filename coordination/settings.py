@@ -195,6 +195,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
         "django.request": {"handlers": ["console", "mail_admins"], "propagate": False},
     },
 }

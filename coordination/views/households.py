@@ -109,7 +109,10 @@ def household_hold(request, pk: int):
 def household_check_in(request, pk: int):
     household = _household_for(request, pk)
     _form, space = _space_form(request)
-    if space is None or not access.can_check_in_at(request.user, space.shelter):
+    if space is None:
+        messages.error(request, _("Choose one of the listed spaces."))
+        return redirect("coordination:household", pk=pk)
+    if not access.can_check_in_at(request.user, space.shelter):
         raise PermissionDenied
     try:
         services.stay_check_in(household_id=household.pk, space_id=space.pk, by=request.user)
@@ -180,7 +183,10 @@ def stay_check_out(request, pk: int):
 def stay_move(request, pk: int):
     stay = _stay_for(request, pk)
     _form, space = _space_form(request)
-    if space is None or not access.can_check_in_at(request.user, space.shelter):
+    if space is None:
+        messages.error(request, _("Choose one of the listed spaces."))
+        return redirect("coordination:household", pk=stay.household_id)
+    if not access.can_check_in_at(request.user, space.shelter):
         raise PermissionDenied
     try:
         services.stay_move(stay_id=stay.pk, space_id=space.pk, by=request.user)
