@@ -6,16 +6,17 @@ the snapshot is cached.
 
 import csv
 import json
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
 
 from . import public
 from .clients import public_rate_limit
+from .models import MAX_HOUSEHOLD
 
 api = NinjaAPI(
     title="Shelter coordination public API",
@@ -62,8 +63,8 @@ class MealOut(Schema):
     shelter_id: int | None
     city: str
     date: date
-    starts_at: time
-    ends_at: time
+    starts_at: str = Field(pattern=r"^\d{2}:\d{2}$", description="local time, HH:MM")
+    ends_at: str = Field(pattern=r"^\d{2}:\d{2}$", description="local time, HH:MM")
     portions: int
     remaining: int
     hot_meal: bool
@@ -82,19 +83,17 @@ class ShelterFilters(Schema):
     women: bool = False
     pet: bool = False
     wheelchair: bool = False
-    group: int | None = None
-    city: str = ""
+    group: int | None = Field(None, ge=1, le=MAX_HOUSEHOLD, description="people staying together")
+    city: str = Field("", max_length=80)
 
     def to_filters(self) -> public.PublicFilters:
-        if self.group is not None and not 1 <= self.group <= 50:
-            raise HttpError(422, "group must be between 1 and 50")
         return public.PublicFilters(
             family=self.family,
             women_children=self.women,
             pets=self.pet,
             wheelchair=self.wheelchair,
             group=self.group,
-            city=self.city[:80],
+            city=self.city,
         )
 
 
@@ -106,7 +105,13 @@ def _shelter_out(shelter: public.PublicShelter) -> dict:
     }
 
 
-@api.get("/shelters/", response=list[ShelterOut], summary="Every shelter, filtered")
+class Invalid(Schema):
+    detail: list[dict]
+
+
+@api.get(
+    "/shelters/", response={200: list[ShelterOut], 422: Invalid}, summary="Every shelter, filtered"
+)
 @public_rate_limit
 def shelters(request, filters: Query[ShelterFilters]):
     chosen = filters.to_filters()
@@ -137,7 +142,14 @@ def shelter(request, shelter_id: int):
 @api.get("/meals/", response=list[MealOut], summary="Current meal offers with portions left")
 @public_rate_limit
 def meals(request):
-    return [meal.__dict__ for meal in public.meals_now(public.snapshot(), timezone.now())]
+    return [
+        {
+            **meal.__dict__,
+            "starts_at": f"{meal.starts_at:%H:%M}",
+            "ends_at": f"{meal.ends_at:%H:%M}",
+        }
+        for meal in public.meals_now(public.snapshot(), timezone.now())
+    ]
 
 
 @api.get("/version/", response=VersionOut, summary="Changes whenever any public figure changes")

@@ -197,12 +197,20 @@ def cached_page(variant: str, render: Callable[[Snapshot], bytes]) -> Page:
     return page
 
 
+def _accepts_gzip(header: str) -> bool:
+    for part in header.split(","):
+        coding, _sep, params = part.strip().partition(";")
+        if coding.strip().lower() in ("gzip", "*"):
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
 def page_response(request, page: Page, content_type: str = "text/html; charset=utf-8"):
     """An HttpResponse with the gzipped body when the client accepts it."""
     from django.http import HttpResponse
     from django.utils.cache import patch_vary_headers
 
-    if "gzip" in request.headers.get("Accept-Encoding", ""):
+    if _accepts_gzip(request.headers.get("Accept-Encoding", "")):
         response = HttpResponse(page.gzipped, content_type=content_type)
         response["Content-Encoding"] = "gzip"
     else:
