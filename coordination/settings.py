@@ -277,3 +277,6 @@ RATELIMIT_VIEW = "coordination.views.errors.rate_limited"
 if not REDIS_URL:
     # Local memory is per process: fine for the demo, not shared like Redis in production.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# Date and number formats Django lacks for Kazakh (coordination/formats/kk/formats.py).
+FORMAT_MODULE_PATH = ["coordination.formats"]

@@ -1,5 +1,7 @@
 """Error answers that must be clear to a person and to a program."""
 
+import json
+
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
@@ -8,7 +10,7 @@ def rate_limited(request, exception=None):
     """429 with a plain message (and Retry-After) when a client asks too often."""
     message = _("Too many requests from your connection. Please wait a minute and try again.")
     if request.path.startswith("/api/"):
-        response = HttpResponse(f'{{"detail": "{message}"}}', content_type="application/json")
+        response = HttpResponse(json.dumps({"detail": message}), content_type="application/json")
     else:
         response = HttpResponse(message, content_type="text/plain; charset=utf-8")
     response.status_code = 429

@@ -1,5 +1,7 @@
 """Pages for arrivals: register a household, find it a place, hold, check in, out and move."""
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,6 +19,9 @@ from .. import access, selectors, services
 from ..errors import AlreadyCheckedIn
 from ..forms import HouseholdForm, SpaceChoiceForm
 from ..models import Hold, Household, Stay
+
+# Who looked at whose personal data: one line per access, ids only.
+audit = logging.getLogger("coordination.audit")
 
 
 def _household_for(request, pk: int) -> Household:
@@ -131,6 +136,7 @@ def household_check_in(request, pk: int):
 @login_required
 def household_detail(request, pk: int):
     household = _household_for(request, pk)
+    audit.info("user %s viewed household %s", request.user.pk, household.pk)
     household = selectors.household_detail(household.pk)
     open_stay = next((s for s in household.stays.all() if s.is_open), None)
     active_hold = next((h for h in household.holds.all() if h.status == "active"), None)

@@ -72,3 +72,30 @@ def test_admin_list_masks_phones(admin_client, staying_in_other_shelter):
     page = admin_client.get(reverse("admin:coordination_household_changelist")).content.decode()
     assert SECRET_PHONE not in page
     assert "76" in page  # the last two digits, to tell people apart
+
+
+def test_every_public_url_and_export_is_free_of_household_data(client, staying_in_other_shelter):
+    from tests.test_permissions_matrix import EXPECTED
+
+    public_names = [
+        name
+        for name, (method, arguments, expected) in EXPECTED.items()
+        if expected["anonymous"] == "ok" and method == "get" and name != "choose_language"
+    ]
+    assert len(public_names) >= 10
+    for name in public_names:
+        kwargs = {
+            key: staying_in_other_shelter.stays.get().space.shelter_id for key in EXPECTED[name][1]
+        }
+        response = client.get(reverse(name, kwargs=kwargs), HTTP_ACCEPT_ENCODING="identity")
+        assert response.status_code == 200, name
+        _assert_clean(response.content.decode())
+
+
+def test_viewing_a_household_is_logged_with_ids_only(
+    as_user, coordinator, staying_in_other_shelter, caplog
+):
+    as_user(coordinator).get(reverse("coordination:household", args=[staying_in_other_shelter.pk]))
+    lines = [r.getMessage() for r in caplog.records if r.name == "coordination.audit"]
+    assert lines == [f"user {coordinator.pk} viewed household {staying_in_other_shelter.pk}"]
+    _assert_clean(caplog.text)
