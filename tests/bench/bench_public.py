@@ -1,6 +1,6 @@
 """Benchmark the public page and API under a crowd (run on demand, not part of the suite).
 
-    uv run python tests/bench/bench_public.py [--seconds 15] [--connections 32]
+    uv run python -m tests.bench.bench_public [--seconds 15] [--connections 32]
 
 Loads 500 shelters with 5,000 spaces into a fresh PostgreSQL database `shelter_bench`, serves
 the app with gunicorn (2 workers, Redis cache), drives `/`, `/api/v1/shelters/` and a bare
@@ -9,29 +9,20 @@ and p99 latency and the ratio app/floor. Needs PostgreSQL, Redis and wrk (apt-ge
 """
 
 import argparse
-import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.server import environment, fresh_database, gunicorn, run
+
 DB = "shelter_bench"
+REDIS_DB = 3
 PORT = 8099
-ENV = {
-    **os.environ,
-    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
-    "REDIS_URL": "redis://127.0.0.1:6379/3",
-    "DEBUG": "false",
-    "SECRET_KEY": "benchmark-only-" + "x" * 40,
-    "DJANGO_SETTINGS_MODULE": "tests.bench.settings",
-    "LOG_LEVEL": "WARNING",
-}
+ENV = environment(DB, REDIS_DB)
 SEED = """
 from shelter.models import Shelter, Space
 from django.utils import timezone
@@ -47,47 +38,6 @@ print(Shelter.objects.count(), "shelters,", Space.objects.count(), "spaces")
 """
 
 
-def run(*command: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(command, cwd=ROOT, env=ENV, check=True, **kwargs)  # noqa: S603
-
-
-def prepare(static_root: str) -> None:
-    ENV["STATIC_ROOT"] = static_root
-    run("dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DB)
-    run("createdb", "-h", "127.0.0.1", "-U", "postgres", DB)
-    run(sys.executable, "manage.py", "migrate", "-v", "0")
-    run(sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0")
-    run(sys.executable, "manage.py", "shell", "-c", SEED)
-    run("redis-cli", "-n", "3", "flushdb", stdout=subprocess.DEVNULL)
-
-
-def serve() -> subprocess.Popen:
-    server = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "coordination.wsgi",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=ENV,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/floor/", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
-
-
 def _ms(value: str) -> float:
     number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
@@ -97,7 +47,7 @@ def drive(path: str, seconds: int, connections: int) -> dict:
     url = f"http://127.0.0.1:{PORT}{path}"
     for _ in range(5):  # warm the caches and the workers
         urllib.request.urlopen(url, timeout=10).read()
-    out = subprocess.run(  # noqa: S603
+    out = subprocess.run(
         [
             shutil.which("wrk"),
             "-t2",
@@ -130,8 +80,9 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install -y wrk")
     with tempfile.TemporaryDirectory() as static_root:
-        prepare(static_root)
-        server = serve()
+        fresh_database(ENV, DB, REDIS_DB, static_root)
+        run(ENV, sys.executable, "manage.py", "shell", "-c", SEED)
+        server = gunicorn(ENV, PORT)
         try:
             results = {
                 path: drive(path, args.seconds, args.connections)

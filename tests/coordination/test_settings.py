@@ -41,7 +41,7 @@ def test_defaults_to_sqlite_and_in_process_tasks():
         "s.CELERY_TASK_ALWAYS_EAGER, s.TIME_ZONE)"
     )
     clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": "coordination.settings"},
