@@ -31,3 +31,14 @@ def _public_rate(group: str, request: HttpRequest) -> str:
 def public_rate_limit(view):
     """One budget per client across the public page and API; beyond it a 429."""
     return ratelimit(group="public", key=ratelimit_key, rate=_public_rate, block=True)(view)
+
+
+def login_username(request: HttpRequest, credentials: dict | None = None) -> str:
+    """The user name a login attempt is counted under, made safe to store.
+
+    PostgreSQL refuses NUL characters in text, and a name longer than any real one is
+    noise: without this a crafted login post would end in a database error.
+    """
+    source = credentials if credentials else request.POST
+    username = str(source.get("username") or "") if source else ""
+    return username.replace("\x00", "")[:150]

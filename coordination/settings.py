@@ -267,6 +267,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_CLIENT_IP_CALLABLE = "coordination.clients.client_ip"
+AXES_USERNAME_CALLABLE = "coordination.clients.login_username"
 # Behind N proxies the client's address is the Nth from the right in X-Forwarded-For.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 

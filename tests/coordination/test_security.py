@@ -1,6 +1,5 @@
 """Deployment settings, headers, lockouts, rate limits and probes."""
 
-import os
 import re
 import subprocess
 import sys
@@ -9,7 +8,11 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from tests.environment import clean_environment
+
 ROOT = Path(__file__).resolve().parents[2]
+
+
 PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMN",
@@ -23,7 +26,7 @@ def test_check_deploy_is_clean_with_production_settings():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env={**os.environ, **PRODUCTION},
+        env={**clean_environment(), **PRODUCTION},
         capture_output=True,
         text=True,
         timeout=120,
@@ -122,3 +125,10 @@ def test_readyz_says_which_dependency_is_down(client, settings):
 def test_responses_carry_a_request_id(client):
     assert client.get("/healthz", HTTP_X_REQUEST_ID="abc123")["X-Request-ID"] == "abc123"
     assert client.get("/healthz")["X-Request-ID"]
+
+
+@pytest.mark.django_db
+def test_a_login_with_a_nul_character_is_a_plain_failure(client):
+    response = client.post(reverse("login"), {"username": "ad\x00min", "password": "x\x00"})
+    assert response.status_code == 200
+    assert "Null characters are not allowed" in response.content.decode()

@@ -1,17 +1,18 @@
 """Settings read from the environment, and the static files pipeline."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.environment import clean_environment
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _check(env: dict) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    clean = {k: v for k, v in clean_environment().items() if k not in {"SECRET_KEY", "DEBUG"}}
     return subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,
@@ -40,7 +41,7 @@ def test_defaults_to_sqlite_and_in_process_tasks():
         "print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'], "
         "s.CELERY_TASK_ALWAYS_EAGER, s.TIME_ZONE)"
     )
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    clean = {k: v for k, v in clean_environment().items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
