@@ -3,20 +3,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from shelter.admin import ReadOnlyAdmin
+
 from .models import Hold, Household, MealClaim, MealOffer, Stay
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Holds, stays and claims change only through the services that keep counts right."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class StayInline(admin.TabularInline):

@@ -34,16 +34,8 @@ class ShelterAdmin(admin.ModelAdmin):
         return f"{shelter.total_free} / {shelter.total_places}"
 
 
-@admin.register(OccupancyEvent)
-class OccupancyEventAdmin(admin.ModelAdmin):
-    """The history is evidence: it can be read and filtered, never edited or deleted."""
-
-    list_display = ["at", "shelter", "space", "reason", "before", "after", "places", "by"]
-    list_filter = ["reason", "shelter__city", "at"]
-    list_select_related = ["shelter", "space", "by"]
-    search_fields = ["shelter__name", "space__name"]
-    date_hierarchy = "at"
-    show_full_result_count = False
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that change only through services (which keep counts right): read, never edit."""
 
     def has_add_permission(self, request):
         return False
@@ -53,3 +45,15 @@ class OccupancyEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OccupancyEvent)
+class OccupancyEventAdmin(ReadOnlyAdmin):
+    """The history is evidence: it can be read and filtered, never edited or deleted."""
+
+    list_display = ["at", "shelter", "space", "reason", "before", "after", "places", "by"]
+    list_filter = ["reason", "shelter__city", "at"]
+    list_select_related = ["shelter", "space", "by"]
+    search_fields = ["shelter__name", "space__name"]
+    date_hierarchy = "at"
+    show_full_result_count = False

@@ -45,6 +45,19 @@ def _lock_shelter(shelter_id: int) -> Shelter:
     return Shelter.objects.select_for_update().get(pk=shelter_id)
 
 
+def _lock_shelter_of(space_id: int, *, adding: bool) -> int:
+    """Lock the space's shelter; refuse to add people to one that takes nobody.
+
+    The lock serialises counts with shelter_set_status: nobody is checked in while the
+    shelter closes. Returns the shelter's id.
+    """
+    shelter_id = Space.objects.values_list("shelter_id", flat=True).get(pk=space_id)
+    shelter = _lock_shelter(shelter_id)
+    if adding and shelter.status not in TAKING_PEOPLE:
+        raise ShelterClosed(shelter_name=shelter.name, status_label=shelter.get_status_display())
+    return shelter_id
+
+
 def shelters_lock(shelter_ids: Sequence[int]) -> None:
     """Lock several shelters in ascending pk order (a move between two shelters needs both)."""
     list(Shelter.objects.select_for_update().filter(pk__in=shelter_ids).order_by("pk"))
@@ -84,13 +97,7 @@ def occupancy_change(
     nobody) or AlreadySubmitted (this submission was applied before; nothing changes).
     """
     with transaction.atomic():
-        shelter_id = Space.objects.values_list("shelter_id", flat=True).get(pk=space_id)
-        # Serialises with shelter_set_status: nobody is checked in while the shelter closes.
-        shelter = _lock_shelter(shelter_id)
-        if delta > 0 and shelter.status not in TAKING_PEOPLE:
-            raise ShelterClosed(
-                shelter_name=shelter.name, status_label=shelter.get_status_display()
-            )
+        shelter_id = _lock_shelter_of(space_id, adding=delta > 0)
         changed = (
             Space.objects.filter(pk=space_id, occupied__gte=-delta)
             .filter(places__lte=MAX_PLACES - places_delta)
@@ -131,12 +138,7 @@ def held_change(*, space_id: int, delta: int) -> Space:
     Raises SpaceFull or ShelterClosed like occupancy_change.
     """
     with transaction.atomic():
-        shelter_id = Space.objects.values_list("shelter_id", flat=True).get(pk=space_id)
-        shelter = _lock_shelter(shelter_id)
-        if delta > 0 and shelter.status not in TAKING_PEOPLE:
-            raise ShelterClosed(
-                shelter_name=shelter.name, status_label=shelter.get_status_display()
-            )
+        shelter_id = _lock_shelter_of(space_id, adding=delta > 0)
         changed = (
             Space.objects.filter(pk=space_id, held__gte=-delta)
             .filter(places__gte=F("occupied") + F("blocked") + F("held") + delta)

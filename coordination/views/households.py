@@ -75,18 +75,21 @@ def _find_place_page(request, household: Household, status: int = 200):
     )
 
 
-def _space_form(request) -> tuple[SpaceChoiceForm, Space | None]:
+def _chosen_space(request) -> Space | None:
+    """The space the form chose; None (with a message for the page) when it chose none."""
     form = SpaceChoiceForm(request.POST, spaces=Space.objects.select_related("shelter"))
-    return form, (form.cleaned_data["space"] if form.is_valid() else None)
+    if form.is_valid():
+        return form.cleaned_data["space"]
+    messages.error(request, _("Choose one of the listed spaces."))
+    return None
 
 
 @login_required
 @require_POST
 def household_hold(request, pk: int):
     household = _household_for(request, pk)
-    _form, space = _space_form(request)
+    space = _chosen_space(request)
     if space is None:
-        messages.error(request, _("Choose one of the listed spaces."))
         return redirect("coordination:find_place", pk=pk)
     try:
         hold = services.hold_create(household_id=household.pk, space_id=space.pk, by=request.user)
@@ -113,9 +116,8 @@ def household_hold(request, pk: int):
 @require_POST
 def household_check_in(request, pk: int):
     household = _household_for(request, pk)
-    _form, space = _space_form(request)
+    space = _chosen_space(request)
     if space is None:
-        messages.error(request, _("Choose one of the listed spaces."))
         return redirect("coordination:household", pk=pk)
     if not access.can_check_in_at(request.user, space.shelter):
         raise PermissionDenied
@@ -188,9 +190,8 @@ def stay_check_out(request, pk: int):
 @require_POST
 def stay_move(request, pk: int):
     stay = _stay_for(request, pk)
-    _form, space = _space_form(request)
+    space = _chosen_space(request)
     if space is None:
-        messages.error(request, _("Choose one of the listed spaces."))
         return redirect("coordination:household", pk=stay.household_id)
     if not access.can_check_in_at(request.user, space.shelter):
         raise PermissionDenied
