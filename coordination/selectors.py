@@ -69,16 +69,24 @@ def household_detail(household_id: int) -> Household:
     )
 
 
-def _space_takes(free: int, shelter: Shelter, household: Household) -> bool:
-    """The matching rules, in Python, for lists already loaded (mirrors _rules_q)."""
+def shelter_admits(shelter: Shelter, household) -> bool:
+    """The shelter's rules allow the household (mirrors _rules_q), places aside.
+
+    `household` is a Household or anything with its is_family, has_pets, needs_wheelchair and
+    women_children_only (the dashboard's groups of waiting households).
+    """
     return (
-        free >= household.size
-        and (shelter.accepts_families or not household.is_family)
+        (shelter.accepts_families or not household.is_family)
         and (shelter.pets_allowed or not household.has_pets)
         and (shelter.wheelchair_accessible or not household.needs_wheelchair)
         and (shelter.women_children_only == household.women_children_only)
         and not (shelter.men_only and (household.is_family or household.women_children_only))
     )
+
+
+def _space_takes(free: int, shelter: Shelter, household: Household) -> bool:
+    """The matching rules, in Python, for lists already loaded (mirrors _rules_q)."""
+    return free >= household.size and shelter_admits(shelter, household)
 
 
 def _rules_q(household: Household) -> Q:
