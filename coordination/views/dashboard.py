@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,6 +32,7 @@ from ..dashboard import exports, selectors, services
 from ..dashboard.forms import HouseholdExportForm, MemberAssignForm, StatusActionForm
 
 AUDIT_ENTRIES_SHOWN = 20
+SHELTERS_PER_PAGE = 50
 
 
 def coordinator_required(view):
@@ -47,11 +49,15 @@ def coordinator_required(view):
 @coordinator_required
 def dashboard(request):
     data = selectors.dashboard(request.GET)
+    # The most urgent first: a page of them answers "what now" and keeps the page quick.
+    page = Paginator(data.shelters, SHELTERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "coordination/dashboard/dashboard.html",
         {
             "data": data,
+            "page": page,
+            "page_query": _query(data.filters.as_dict()).replace("?", "&"),
             "kinds": Shelter.Kind.choices,
             "statuses": Shelter.Status.choices,
             "arrivals_url": _arrivals_today_url(data.now),
