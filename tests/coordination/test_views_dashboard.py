@@ -12,17 +12,14 @@ from coordination.dashboard.selectors import Urgency
 from coordination.models import Household, MealOffer
 from shelter import services as shelter_services
 from shelter.models import (
-    AuditAction,
     AuditEntry,
     OccupancyReason,
     Shelter,
-    ShelterMembership,
     Space,
 )
 from tests.factories import (
     HouseholdFactory,
     MealOfferFactory,
-    MembershipFactory,
     ShelterFactory,
     SpaceFactory,
     UserFactory,

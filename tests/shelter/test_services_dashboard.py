@@ -182,7 +182,7 @@ def test_removing_is_audited_and_safe_to_repeat(boss):
     assert (removed.subject, removed.what) == (aigerim, "Cinema Park: aigerim (volunteer) removed")
 
 
-# --- The history of places -------------------------------------------------------------------------
+# --- The history of places -------------------------------------------------------------
 
 
 def test_each_change_records_the_places_before_and_after():
