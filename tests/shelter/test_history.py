@@ -130,7 +130,7 @@ def test_the_chart_is_svg_with_a_title_a_description_and_labelled_axes():
         "{% load occupancy_charts %}"
         "{% occupancy_chart points hours=24 title='Last 24 hours' chart_id='c' %}"
     ).render(Context({"points": points}))
-    assert '<svg viewBox="0 0 720 240" role="img" aria-labelledby="c-title c-desc"' in html
+    assert '<svg viewBox="0 0 560 220" role="img" aria-labelledby="c-title c-desc"' in html
     assert '<title id="c-title">Last 24 hours</title>' in html
     assert "Now: 50 people in 100 places." in html
     assert ">16:00</text>" in html and ">100</text>" in html
