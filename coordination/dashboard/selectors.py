@@ -26,8 +26,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from shelter.models import Shelter, ShelterKind, ShelterStatus, Space
-from shelter.selectors import OccupancyPoint, last_hours, occupancy_history
+from shelter.models import AuditEntry, Shelter, ShelterKind, ShelterMembership, ShelterStatus, Space
+from shelter.selectors import (
+    OccupancyPoint,
+    last_hours,
+    occupancy_history,
+    shelter_with_spaces,
+)
 
 from ..models import Household, HouseholdStatus, MealOffer
 from ..selectors import shelter_admits
@@ -329,6 +334,48 @@ def dashboard(query, *, now: datetime | None = None) -> Dashboard:
         shelters=city.table(),
         shelters_total=len(city.shelters),
         waiting=groups,
+        history_day=last_hours(week, 24),
+        history_week=week,
+    )
+
+
+AUDIT_ENTRIES_SHOWN = 20
+
+
+@dataclass
+class ShelterPanel:
+    shelter: Shelter  # with sums and spaces (shelter.selectors.shelter_with_spaces)
+    memberships: list[ShelterMembership]
+    audit: list[AuditEntry]
+    history_day: list[OccupancyPoint]
+    history_week: list[OccupancyPoint]
+
+
+def shelter_panel(shelter_id: int, *, now: datetime) -> ShelterPanel:
+    """One shelter for its dashboard panel; raises Shelter.DoesNotExist.
+
+    Queries: 1 shelter with sums, 2 spaces with their counters, 3 the week's changes by hour,
+    4 assignments with their users, 5 the latest audit entries with who did them.
+    """
+    shelter = shelter_with_spaces(shelter_id)
+    week = occupancy_history(
+        now=now,
+        places_now=shelter.total_places,
+        occupied_now=shelter.total_occupied,
+        shelter_id=shelter.pk,
+    )
+    return ShelterPanel(
+        shelter=shelter,
+        memberships=list(
+            ShelterMembership.objects.filter(shelter=shelter)
+            .select_related("user")
+            .order_by("role", "user__username")
+        ),
+        audit=list(
+            AuditEntry.objects.filter(shelter=shelter).select_related("by", "subject")[
+                :AUDIT_ENTRIES_SHOWN
+            ]
+        ),
         history_day=last_hours(week, 24),
         history_week=week,
     )

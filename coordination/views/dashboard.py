@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,18 +20,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shelter import selectors as shelter_selectors
 from shelter import services as shelter_services
 from shelter.access import is_coordinator
 from shelter.errors import ShelterError
-from shelter.models import AuditEntry, Shelter, ShelterMembership, ShelterStatus
+from shelter.models import Shelter, ShelterMembership, ShelterStatus
 from shelter.spreadsheets import csv_lines
 
 from .. import public
 from ..dashboard import exports, selectors, services
 from ..dashboard.forms import HouseholdExportForm, MemberAssignForm, StatusActionForm
 
-AUDIT_ENTRIES_SHOWN = 20
 SHELTERS_PER_PAGE = 50
 
 
@@ -51,17 +49,18 @@ def dashboard(request):
     data = selectors.dashboard(request.GET)
     # The most urgent first: a page of them answers "what now" and keeps the page quick.
     page = Paginator(data.shelters, SHELTERS_PER_PAGE).get_page(request.GET.get("page"))
+    filters = urlencode(data.filters.as_dict())
     return render(
         request,
         "coordination/dashboard/dashboard.html",
         {
             "data": data,
             "page": page,
-            "page_query": _query(data.filters.as_dict()).replace("?", "&"),
+            "page_query": f"&{filters}" if filters else "",
             "kinds": Shelter.Kind.choices,
             "statuses": Shelter.Status.choices,
             "arrivals_url": _arrivals_today_url(data.now),
-            "export_query": _query(data.filters.as_dict()),
+            "export_query": f"?{filters}" if filters else "",
             # The alerts panel (see the template's block "alerts_panel").
             "open_alerts": data.open_alerts,
             "open_alerts_count": data.open_alerts_count,
@@ -87,30 +86,13 @@ def _query(params: dict) -> str:
 def dashboard_shelter(request, pk: int):
     """One shelter for a coordinator: figures, charts, status actions, assignments, audit."""
     try:
-        shelter = shelter_selectors.shelter_with_spaces(pk)
-    except Shelter.DoesNotExist:
-        shelter = get_object_or_404(Shelter, pk=pk)
-    week = shelter_selectors.occupancy_history(
-        now=timezone.now(),
-        places_now=shelter.total_places,
-        occupied_now=shelter.total_occupied,
-        shelter_id=shelter.pk,
-    )
+        panel = selectors.shelter_panel(pk, now=timezone.now())
+    except Shelter.DoesNotExist as exc:
+        raise Http404 from exc
     return render(
         request,
         "coordination/dashboard/shelter.html",
-        {
-            "shelter": shelter,
-            "memberships": ShelterMembership.objects.filter(shelter=shelter)
-            .select_related("user")
-            .order_by("role", "user__username"),
-            "audit": AuditEntry.objects.filter(shelter=shelter).select_related("by", "subject")[
-                :AUDIT_ENTRIES_SHOWN
-            ],
-            "history_week": week,
-            "history_day": shelter_selectors.last_hours(week, 24),
-            "member_form": MemberAssignForm(),
-        },
+        {**vars(panel), "member_form": MemberAssignForm()},
     )
 
 
