@@ -70,6 +70,7 @@ class HouseholdAdmin(admin.ModelAdmin):
     ]
     search_fields = ["contact_name", "phone"]
     list_select_related = ["registered_at"]
+    autocomplete_fields = ["registered_at"]  # hundreds of shelters: no select of them all
     readonly_fields = [
         "status",
         "registered_by",
@@ -120,8 +121,9 @@ class StayAdmin(ReadOnlyAdmin):
 @admin.register(Hold)
 class HoldAdmin(ReadOnlyAdmin):
     list_display = ["household", "space", "places", "status", "expires_at"]
-    list_filter = ["status"]
+    list_filter = ["status", "expires_at"]
     list_select_related = ["household", "space__shelter"]
+    search_fields = ["space__shelter__name", "space__name"]
 
 
 class MealClaimInline(admin.TabularInline):
@@ -158,4 +160,6 @@ class MealOfferAdmin(admin.ModelAdmin):
 @admin.register(MealClaim)
 class MealClaimAdmin(ReadOnlyAdmin):
     list_display = ["offer", "shelter", "portions", "claimed_at", "released_at"]
+    list_filter = ["claimed_at", "shelter__city"]
     list_select_related = ["offer", "shelter"]
+    search_fields = ["shelter__name", "offer__provider"]
