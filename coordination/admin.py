@@ -1,11 +1,28 @@
-"""Admin for arrivals and meals. Phones are masked in lists; counts are never edited here."""
+"""Admin for arrivals and meals. Phones are masked in lists; counts are never edited here.
+
+Also the admin site itself: its titles, and an index that leads to the dashboard.
+"""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
+from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shelter.admin import ReadOnlyAdmin
+from shelter.access import is_coordinator
+from shelter.admin import ReadOnly
+from shelter.spreadsheets import csv_lines
 
+from .dashboard import exports
+from .dashboard.services import export_record
 from .models import Hold, Household, MealClaim, MealOffer, Stay
+
+admin.site.site_header = _("Shelter coordination")
+admin.site.site_title = _("Shelter coordination admin")
+admin.site.index_title = _("Administration")
+admin.site.site_url = reverse_lazy("coordination:dashboard")  # "View site": the dashboard
+admin.site.index_template = "admin/coordination_index.html"
 
 
 class StayInline(admin.TabularInline):
@@ -32,6 +49,7 @@ class HouseholdAdmin(admin.ModelAdmin):
     ]
     list_filter = [
         "status",
+        "created_at",
         "women_children_only",
         "has_infant",
         "has_pets",
@@ -40,6 +58,7 @@ class HouseholdAdmin(admin.ModelAdmin):
     ]
     search_fields = ["contact_name", "phone"]
     list_select_related = ["registered_at"]
+    autocomplete_fields = ["registered_at"]  # hundreds of shelters: no select of them all
     readonly_fields = [
         "status",
         "registered_by",
@@ -49,14 +68,38 @@ class HouseholdAdmin(admin.ModelAdmin):
         "anonymised_at",
     ]
     inlines = [StayInline]
+    actions = ["export_csv"]
+    ordering = ["-created_at"]  # newest first, on an index (the model's order sorts them all)
+    show_full_result_count = False
 
     @admin.display(description=_("phone"))
     def phone_masked(self, household: Household) -> str:
         return household.masked_phone
 
+    @admin.action(description=_("Export the selected households (CSV, personal data)"))
+    def export_csv(self, request, queryset):
+        """Coordinators only, audited: the same file as the dashboard's households export."""
+        if not is_coordinator(request.user):
+            raise PermissionDenied
+        ids = list(queryset.values_list("pk", flat=True))
+        rows = exports.households("all").filter(pk__in=ids)
+        export_record(
+            by=request.user,
+            export="households.csv",
+            filters={"selected_in_admin": len(ids)},
+            rows=len(ids),
+        )
+        response = StreamingHttpResponse(
+            csv_lines(exports.household_rows(rows)), content_type="text/csv; charset=utf-8"
+        )
+        filename = f"households-selected-{timezone.localdate():%Y-%m-%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "no-store"
+        return response
+
 
 @admin.register(Stay)
-class StayAdmin(ReadOnlyAdmin):
+class StayAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["household", "space", "people", "checked_in_at", "checked_out_at"]
     list_filter = ["checked_out_at"]
     list_select_related = ["household", "space__shelter"]
@@ -64,10 +107,11 @@ class StayAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Hold)
-class HoldAdmin(ReadOnlyAdmin):
+class HoldAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["household", "space", "places", "status", "expires_at"]
-    list_filter = ["status"]
+    list_filter = ["status", "expires_at"]
     list_select_related = ["household", "space__shelter"]
+    search_fields = ["space__shelter__name", "space__name"]
 
 
 class MealClaimInline(admin.TabularInline):
@@ -102,6 +146,8 @@ class MealOfferAdmin(admin.ModelAdmin):
 
 
 @admin.register(MealClaim)
-class MealClaimAdmin(ReadOnlyAdmin):
+class MealClaimAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["offer", "shelter", "portions", "claimed_at", "released_at"]
+    list_filter = ["claimed_at", "shelter__city"]
     list_select_related = ["offer", "shelter"]
+    search_fields = ["shelter__name", "offer__provider"]

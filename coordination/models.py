@@ -113,6 +113,8 @@ class Household(models.Model):
                 name="coord_household_waiting_idx",
                 condition=Q(status="waiting"),
             ),
+            # The dashboard counts today's arrivals by registration time.
+            models.Index(fields=["created_at"], name="coord_household_created_idx"),
             # purge_personal_data looks for households that left long ago, not yet anonymised.
             models.Index(
                 fields=["left_at"],

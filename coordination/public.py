@@ -241,6 +241,10 @@ def _build(version: int) -> Snapshot:
 
 
 def _public_shelter(row: Shelter, largest_free_space: int) -> PublicShelter:
+    if row.marked_full:  # a coordinator's decision: nobody should be sent there now
+        free = largest_free_space = 0
+    else:
+        free = max(row.total_free, 0)
     return PublicShelter(
         id=row.pk,
         name=row.name,
@@ -266,7 +270,7 @@ def _public_shelter(row: Shelter, largest_free_space: int) -> PublicShelter:
         status=row.status,
         places=row.total_places,
         occupied=row.total_occupied,
-        free=max(row.total_free, 0),
+        free=free,
         largest_free_space=max(largest_free_space, 0),
         updated_at=row.last_counted,
     )

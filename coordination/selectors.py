@@ -42,7 +42,7 @@ def waiting_list(user, *, fitting_shelter: Shelter | None = None) -> list[Househ
         return households
     spaces = list(fitting_shelter.spaces.all())
     for household in households:
-        household.fits = any(
+        household.fits = not fitting_shelter.marked_full and any(
             _space_takes(space.free, fitting_shelter, household) for space in spaces
         )
     return sorted(households, key=lambda h: not h.fits)  # stable: oldest first within each
@@ -69,16 +69,24 @@ def household_detail(household_id: int) -> Household:
     )
 
 
-def _space_takes(free: int, shelter: Shelter, household: Household) -> bool:
-    """The matching rules, in Python, for lists already loaded (mirrors _rules_q)."""
+def shelter_admits(shelter: Shelter, household) -> bool:
+    """The shelter's rules allow the household (mirrors _rules_q), places aside.
+
+    `household` is a Household or anything with its is_family, has_pets, needs_wheelchair and
+    women_children_only (the dashboard's groups of waiting households).
+    """
     return (
-        free >= household.size
-        and (shelter.accepts_families or not household.is_family)
+        (shelter.accepts_families or not household.is_family)
         and (shelter.pets_allowed or not household.has_pets)
         and (shelter.wheelchair_accessible or not household.needs_wheelchair)
         and (shelter.women_children_only == household.women_children_only)
         and not (shelter.men_only and (household.is_family or household.women_children_only))
     )
+
+
+def _space_takes(free: int, shelter: Shelter, household: Household) -> bool:
+    """The matching rules, in Python, for lists already loaded (mirrors _rules_q)."""
+    return free >= household.size and shelter_admits(shelter, household)
 
 
 def _rules_q(household: Household) -> Q:
@@ -123,12 +131,14 @@ def _distance_km(a: Shelter | None, b: Shelter) -> float | None:
 def places_for_household(household: Household, *, limit: int = PLACE_OPTIONS) -> list[PlaceOption]:
     """Open spaces that take the whole household together and match its needs.
 
+    Shelters a coordinator marked full are left out whatever their free places say.
+
     Ranked: good fits first (at most GOOD_FIT_LEFTOVER places left empty), and within each
     group the emptiest shelter first, so the city fills evenly; then the tightest fit.
     """
     shelter_totals = Space.objects.filter(shelter=OuterRef("shelter")).values("shelter")
     spaces = (
-        Space.objects.filter(shelter__status__in=TAKING_PEOPLE)
+        Space.objects.filter(shelter__status__in=TAKING_PEOPLE, shelter__marked_full=False)
         .filter(_rules_q(household))
         .annotate(free_now=F("places") - F("blocked") - F("held") - F("occupied"))
         .filter(free_now__gte=household.size)

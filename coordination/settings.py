@@ -196,6 +196,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "django_guid": {"level": "WARNING"},
         "django.request": {"handlers": ["console", "mail_admins"], "propagate": False},
     },
 }

@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from .api import api, shelters_csv
-from .views import health, households, meals, public
+from .views import dashboard, health, households, meals, public
 
 coordination_patterns = (
     [
@@ -25,6 +25,35 @@ coordination_patterns = (
         path("meals/<int:pk>/edit/", meals.meal_offer_edit, name="meal_edit"),
         path("meals/<int:pk>/claim/", meals.meal_claim, name="meal_claim"),
         path("meals/claims/<int:pk>/release/", meals.meal_claim_release, name="claim_release"),
+        path("dashboard/", dashboard.dashboard, name="dashboard"),
+        path("dashboard/shelters/<int:pk>/", dashboard.dashboard_shelter, name="dashboard_shelter"),
+        path(
+            "dashboard/shelters/<int:pk>/status/",
+            dashboard.dashboard_shelter_status,
+            name="dashboard_status",
+        ),
+        path(
+            "dashboard/shelters/<int:pk>/members/",
+            dashboard.dashboard_member_assign,
+            name="dashboard_member_assign",
+        ),
+        path(
+            "dashboard/members/<int:pk>/remove/",
+            dashboard.dashboard_member_remove,
+            name="dashboard_member_remove",
+        ),
+        path("dashboard/export/shelters.csv", dashboard.export_shelters, name="export_shelters"),
+        path(
+            "dashboard/export/shelters-hxl.csv",
+            dashboard.export_shelters_hxl,
+            name="export_shelters_hxl",
+        ),
+        path("dashboard/export/occupancy.csv", dashboard.export_history, name="export_history"),
+        path(
+            "dashboard/export/households/",
+            dashboard.export_households,
+            name="export_households",
+        ),
     ],
     "coordination",
 )

@@ -137,6 +137,13 @@ class Shelter(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=ShelterStatus.choices, default=ShelterStatus.STANDBY
     )
+    # A coordinator's "full": the shelter takes nobody new whatever its free places say (no
+    # staff tonight, water cut), until someone opens it again. The status refresh respects it.
+    marked_full = models.BooleanField(
+        _("marked full"),
+        default=False,
+        help_text=_("Full by decision, whatever the free places say, until opened again."),
+    )
     public_notes = models.TextField(_("public notes"), blank=True, max_length=2000)
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -175,6 +182,10 @@ class Shelter(models.Model):
                 condition=Q(latitude__isnull=True, longitude__isnull=True)
                 | Q(latitude__isnull=False, longitude__isnull=False),
                 violation_error_message=_("Give both latitude and longitude, or neither."),
+            ),
+            models.CheckConstraint(
+                name="shelter_shelter_marked_full_is_full",
+                condition=Q(marked_full=False) | Q(status=ShelterStatus.FULL),
             ),
         ]
         indexes = [models.Index(fields=["city", "status"], name="shelter_city_status_idx")]
@@ -310,6 +321,7 @@ class OccupancyEvent(models.Model):
     shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="events")
     before = models.PositiveIntegerField(_("occupied before"))
     after = models.PositiveIntegerField(_("occupied after"))
+    places_before = models.PositiveIntegerField(_("places before"))
     places = models.PositiveIntegerField(_("places after"))
     reason = models.CharField(_("reason"), max_length=12, choices=OccupancyReason.choices)
     by = models.ForeignKey(
@@ -340,6 +352,13 @@ class OccupancyEvent(models.Model):
         indexes = [
             models.Index(fields=["space", "-at"], name="shelter_event_space_at_idx"),
             models.Index(fields=["shelter", "-at"], name="shelter_event_shelter_at_idx"),
+            # The city's occupancy charts sum the changes of the last days by hour: an
+            # index-only scan of this range, however long the history grows before it. (Key
+            # columns rather than INCLUDE, which SQLite, the demo's database, lacks.)
+            models.Index(
+                fields=["at", "shelter", "before", "after", "places_before", "places"],
+                name="shelter_event_at_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -348,3 +367,69 @@ class OccupancyEvent(models.Model):
     @property
     def delta(self) -> int:
         return self.after - self.before
+
+
+class AuditAction(models.TextChoices):
+    STATUS = "status", _("Status set")
+    MARKED_FULL = "marked_full", _("Marked full")
+    MEMBER_ASSIGNED = "member_assigned", _("Assigned to a shelter")
+    MEMBER_REMOVED = "member_removed", _("Removed from a shelter")
+    EXPORT = "export", _("Export")
+
+
+class AuditEntry(models.Model):
+    """Who did what, when: status changes, assignments and exports (personal data included).
+
+    Written by the service that acts, in the same transaction as the change; exports are
+    recorded by the coordination app before the file is sent. Never edited or deleted.
+    """
+
+    Action = AuditAction
+
+    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    shelter = models.ForeignKey(
+        Shelter,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+        verbose_name=_("shelter"),
+    )
+    # The person assigned or removed, for assignments.
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("about user"),
+    )
+    what = models.CharField(_("what"), max_length=300)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="shelter_auditentry_action_valid",
+                condition=Q(action__in=AuditAction.values),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-at"], name="shelter_audit_at_idx"),
+            models.Index(fields=["shelter", "-at"], name="shelter_audit_shelter_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}: {self.what}"

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -68,10 +69,22 @@ def shelter_detail(request, pk: int):
             "forms": forms,
             "submission": submission,
             "events": selectors.shelter_recent_events(shelter.pk),
+            **_history(shelter),
             "can_manage": access.can_manage(request.user, shelter),
             "status_form": StatusForm(initial={"status": shelter.status}),
         },
     )
+
+
+def _history(shelter: Shelter) -> dict:
+    """The shelter's places and people over the last day and week, for the charts."""
+    week = selectors.occupancy_history(
+        now=timezone.now(),
+        places_now=shelter.total_places,
+        occupied_now=shelter.total_occupied,
+        shelter_id=shelter.pk,
+    )
+    return {"history_week": week, "history_day": selectors.last_hours(week, 24)}
 
 
 def _save_counts(request, shelter, forms, submission) -> bool:

@@ -74,6 +74,15 @@ EXPECTED = {
     "coordination:meal_edit": ("get", {"pk": "offer"}, PROVIDERS),
     "coordination:meal_claim": ("post", {"pk": "offer"}, MEMBERS),
     "coordination:claim_release": ("post", {"pk": "claim_a"}, STAFF_OF_A),
+    "coordination:dashboard": ("get", {}, COORDINATORS),
+    "coordination:dashboard_shelter": ("get", {"pk": "shelter_a"}, COORDINATORS),
+    "coordination:dashboard_status": ("post", {"pk": "shelter_a"}, COORDINATORS),
+    "coordination:dashboard_member_assign": ("post", {"pk": "shelter_a"}, COORDINATORS),
+    "coordination:dashboard_member_remove": ("post", {"pk": "membership_a"}, COORDINATORS),
+    "coordination:export_shelters": ("get", {}, COORDINATORS),
+    "coordination:export_shelters_hxl": ("get", {}, COORDINATORS),
+    "coordination:export_history": ("get", {}, COORDINATORS),
+    "coordination:export_households": ("get", {}, COORDINATORS),
 }
 
 
@@ -104,7 +113,7 @@ def world(db):
         "coordinator": UserFactory(groups=["Coordinator"], is_staff=True),
         "anonymous": None,
     }
-    MembershipFactory(shelter=shelter_a, user=people["volunteer_a"])
+    membership_a = MembershipFactory(shelter=shelter_a, user=people["volunteer_a"])
     MembershipFactory(shelter=shelter_b, user=people["volunteer_b"])
     MembershipFactory(shelter=shelter_a, user=people["manager_a"], role=MembershipRole.MANAGER)
     boss = people["coordinator"]
@@ -122,6 +131,7 @@ def world(db):
         "hold_a": hold.pk,
         "offer": offer.pk,
         "claim_a": claim.pk,
+        "membership_a": membership_a.pk,
     }
     return people, objects
 

@@ -8,6 +8,7 @@ import pytest
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "e2e"
 PHONE = {"width": 360, "height": 640}
+LAPTOP = {"width": 1366, "height": 768}  # the coordinators' dashboard, open all day
 
 # Playwright's sync API runs an event loop in this thread; Django's async-safety check would
 # otherwise refuse the ORM calls the tests make to seed data.
@@ -39,6 +40,21 @@ def phone(browser):
 
     def open_page(locale: str = "en-US"):
         context = browser.new_context(viewport=PHONE, locale=locale)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def laptop(browser):
+    """A new laptop-sized browser context (its own cookies); call it, get a page."""
+    contexts = []
+
+    def open_page(locale: str = "en-US"):
+        context = browser.new_context(viewport=LAPTOP, locale=locale)
         contexts.append(context)
         return context.new_page()
 

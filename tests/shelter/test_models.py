@@ -73,7 +73,14 @@ def test_one_submission_counts_once_per_space():
 
     space = SpaceFactory()
     token = uuid.uuid4()
-    fields = {"space": space, "shelter": space.shelter, "before": 0, "after": 1, "places": 10}
+    fields = {
+        "space": space,
+        "shelter": space.shelter,
+        "before": 0,
+        "after": 1,
+        "places_before": 10,
+        "places": 10,
+    }
     OccupancyEvent.objects.create(reason="count", submission=token, **fields)
     with pytest.raises(IntegrityError), transaction.atomic():
         OccupancyEvent.objects.create(reason="count", submission=token, **fields)
