@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from .alerts import admin as alerts_admin  # noqa: F401  (registers the alert models)
 from .models import Hold, Household, MealClaim, MealOffer, Stay
 
 

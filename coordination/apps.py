@@ -6,3 +6,6 @@ class CoordinationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "coordination"
     verbose_name = _("Coordination")
+
+    def ready(self) -> None:
+        from .alerts import receivers  # noqa: F401  (connects the signal listener, loads tasks)

@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 
 from shelter import views as shelter_views
 
+from .alerts import views as alerts
 from .views import households, meals
 
 coordination_patterns = (
@@ -26,6 +27,8 @@ coordination_patterns = (
         path("meals/<int:pk>/edit/", meals.meal_offer_edit, name="meal_edit"),
         path("meals/<int:pk>/claim/", meals.meal_claim, name="meal_claim"),
         path("meals/claims/<int:pk>/release/", meals.meal_claim_release, name="claim_release"),
+        path("alerts/", alerts.alerts_open, name="alerts"),
+        path("alerts/<int:pk>/acknowledge/", alerts.alert_acknowledge, name="alert_acknowledge"),
     ],
     "coordination",
 )
