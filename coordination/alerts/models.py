@@ -104,6 +104,21 @@ class AlertRule(models.Model):
         return str(self.get_kind_display())
 
 
+# What a rule is when its row is missing (the migration makes them; a test may empty tables).
+RULE_DEFAULTS = {
+    AlertKind.NEARLY_FULL: {"level": AlertLevel.WARNING, "threshold": 90, "reset": 80},
+    AlertKind.FULL: {"level": AlertLevel.CRITICAL},
+    AlertKind.ROOM_AGAIN: {"level": AlertLevel.INFO},
+    AlertKind.CITY_LOW: {"level": AlertLevel.CRITICAL, "threshold": 20, "reset": 30},
+    AlertKind.STALE_DATA: {"level": AlertLevel.WARNING, "threshold": 6},
+    AlertKind.MEALS_SHORT: {"level": AlertLevel.WARNING},
+}
+
+
+def default_rule(kind: str) -> "AlertRule":
+    return AlertRule(kind=kind, enabled=True, **RULE_DEFAULTS[AlertKind(kind)])
+
+
 class ShelterAlertThreshold(models.Model):
     """A shelter's own nearly-full percents, instead of the rule's defaults."""
 

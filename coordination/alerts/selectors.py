@@ -13,16 +13,20 @@ from ..models import Household, HouseholdStatus, MealOffer
 from . import rules
 from .models import (
     Alert,
+    AlertKind,
     AlertRule,
     AlertSubscription,
     Channel,
     ShelterAlertThreshold,
     Webhook,
+    default_rule,
 )
 
 
 def alert_rules() -> dict[str, AlertRule]:
-    return {rule.kind: rule for rule in AlertRule.objects.all()}
+    """Every rule by kind; a missing row counts as the default rule."""
+    rules_by_kind = {rule.kind: rule for rule in AlertRule.objects.all()}
+    return {kind: rules_by_kind.get(kind) or default_rule(kind) for kind in AlertKind.values}
 
 
 def shelter_capacity(shelter: Shelter) -> rules.Capacity:
@@ -39,14 +43,13 @@ def shelter_capacity(shelter: Shelter) -> rules.Capacity:
     )
 
 
-def shelter_percents(shelter_id: int, rule: AlertRule | None) -> tuple[int, int]:
-    """(nearly full, room again) percents: the shelter's own, else the rule's (90, 80)."""
+def shelter_percents(shelter_id: int, rule: AlertRule) -> tuple[int, int]:
+    """(nearly full, room again) percents: the shelter's own, else the rule's."""
     own = ShelterAlertThreshold.objects.filter(shelter_id=shelter_id).first()
     if own is not None:
         return own.nearly_full_percent, own.room_again_percent
-    if rule is None or rule.threshold is None or rule.reset is None:
-        return 90, 80
-    return rule.threshold, rule.reset
+    default = default_rule(AlertKind.NEARLY_FULL)
+    return rule.threshold or default.threshold, rule.reset or default.reset
 
 
 def shelters_last_counted(shelter_ids=None) -> dict[int, datetime | None]:

@@ -19,7 +19,7 @@ from shelter.models import TAKING_PEOPLE, Shelter
 
 from . import rules, selectors
 from .delivery import deliveries_create, deliveries_enqueue
-from .models import Alert, AlertKind, AlertLevel, AlertRule
+from .models import Alert, AlertKind, AlertRule, default_rule
 
 logger = logging.getLogger(__name__)
 
@@ -79,10 +79,6 @@ def _clear(kinds, *, shelter_id: int | None = None, city: str = "", keep_key: st
     return alerts.update(cleared_at=Now())
 
 
-def _level(rule: AlertRule | None, default: str) -> str:
-    return rule.level if rule is not None else default
-
-
 def _enabled(rule_by_kind: dict[str, AlertRule]) -> set[str]:
     return {kind for kind, rule in rule_by_kind.items() if rule.enabled}
 
@@ -111,16 +107,6 @@ def _capacity_message(kind: str, shelter: Shelter, figures: rules.Capacity) -> s
     )
 
 
-DEFAULT_LEVELS = {
-    AlertKind.NEARLY_FULL: AlertLevel.WARNING,
-    AlertKind.FULL: AlertLevel.CRITICAL,
-    AlertKind.ROOM_AGAIN: AlertLevel.INFO,
-    AlertKind.CITY_LOW: AlertLevel.CRITICAL,
-    AlertKind.STALE_DATA: AlertLevel.WARNING,
-    AlertKind.MEALS_SHORT: AlertLevel.WARNING,
-}
-
-
 def _apply(changes: rules.Changes, *, rule_by_kind, city: str, shelter_id=None, message, key):
     """Clear, then raise, as the rule decided; returns the alerts raised."""
     if changes.clear_kinds:
@@ -129,7 +115,7 @@ def _apply(changes: rules.Changes, *, rule_by_kind, city: str, shelter_id=None, 
     for kind in changes.raise_kinds:
         alert = alert_raise(
             kind=kind,
-            level=_level(rule_by_kind.get(kind), DEFAULT_LEVELS[kind]),
+            level=rule_by_kind[kind].level,
             message=message(kind),
             city=city,
             shelter_id=shelter_id,
@@ -142,7 +128,7 @@ def _apply(changes: rules.Changes, *, rule_by_kind, city: str, shelter_id=None, 
 
 def _evaluate_capacity(shelter: Shelter, rule_by_kind: dict[str, AlertRule]) -> list[Alert]:
     figures = selectors.shelter_capacity(shelter)
-    nearly, room = selectors.shelter_percents(shelter.pk, rule_by_kind.get(AlertKind.NEARLY_FULL))
+    nearly, room = selectors.shelter_percents(shelter.pk, rule_by_kind[AlertKind.NEARLY_FULL])
     changes = rules.capacity_changes(
         figures,
         active=selectors.active_kinds(shelter_id=shelter.pk),
@@ -161,15 +147,15 @@ def _evaluate_capacity(shelter: Shelter, rule_by_kind: dict[str, AlertRule]) -> 
 
 
 def _evaluate_stale(shelter: Shelter, rule_by_kind, *, now: datetime) -> list[Alert]:
-    rule = rule_by_kind.get(AlertKind.STALE_DATA)
-    hours = rule.threshold if rule is not None and rule.threshold else 6
+    rule = rule_by_kind[AlertKind.STALE_DATA]
+    hours = rule.threshold or default_rule(AlertKind.STALE_DATA).threshold
     last = selectors.shelters_last_counted([shelter.pk]).get(shelter.pk)
     changes = rules.stale_changes(
         last,
         now=now,
         takes_people=shelter.status in TAKING_PEOPLE,
         active=AlertKind.STALE_DATA in selectors.active_kinds(shelter_id=shelter.pk),
-        enabled=rule is not None and rule.enabled,
+        enabled=rule.enabled,
         hours=hours,
     )
 
@@ -216,23 +202,24 @@ def alerts_evaluate_shelter(
     return raised
 
 
-def _rule_locked(kind: AlertKind) -> AlertRule | None:
+def _rule_locked(kind: AlertKind) -> AlertRule:
     # One evaluation of this city rule at a time (all cities): each reads the figures after
     # the previous one committed, so a late writer cannot re-raise what was just cleared.
-    return AlertRule.objects.select_for_update().filter(kind=kind).first()
+    return AlertRule.objects.select_for_update().filter(kind=kind).first() or default_rule(kind)
 
 
 def alerts_evaluate_city(*, city: str) -> list[Alert]:
     """Free places across the city's open shelters against the threshold and the waiting."""
     with transaction.atomic():
         rule = _rule_locked(AlertKind.CITY_LOW)
-        threshold = rule.threshold if rule is not None and rule.threshold is not None else 20
-        reset = rule.reset if rule is not None and rule.reset is not None else threshold
+        default = default_rule(AlertKind.CITY_LOW)
+        threshold = rule.threshold if rule.threshold is not None else default.threshold
+        reset = max(rule.reset if rule.reset is not None else default.reset, threshold)
         figures = selectors.city_free_places(city)
         changes = rules.city_low_changes(
             figures,
             active=AlertKind.CITY_LOW in selectors.active_kinds(city=city),
-            enabled=rule is not None and rule.enabled,
+            enabled=rule.enabled,
             threshold=threshold,
             reset=reset,
         )
@@ -241,7 +228,7 @@ def alerts_evaluate_city(*, city: str) -> list[Alert]:
         ) % {"city": city, "free": figures.free, "waiting": figures.waiting}
         return _apply(
             changes,
-            rule_by_kind={AlertKind.CITY_LOW: rule} if rule else {},
+            rule_by_kind={AlertKind.CITY_LOW: rule},
             city=city,
             message=lambda kind: message,
             key=lambda kind: alert_key(kind, city=city),
@@ -259,7 +246,7 @@ def alerts_evaluate_meals(*, city: str, now: datetime | None = None) -> list[Ale
         changes = rules.meals_changes(
             figures,
             active=AlertKind.MEALS_SHORT in selectors.active_kinds(city=city),
-            enabled=rule is not None and rule.enabled,
+            enabled=rule.enabled,
         )
         message = _(
             "%(city)s: %(portions)d meal portions offered for today, "
@@ -267,7 +254,7 @@ def alerts_evaluate_meals(*, city: str, now: datetime | None = None) -> list[Ale
         ) % {"city": city, "portions": figures.portions, "people": figures.people}
         return _apply(
             changes,
-            rule_by_kind={AlertKind.MEALS_SHORT: rule} if rule else {},
+            rule_by_kind={AlertKind.MEALS_SHORT: rule},
             city=city,
             message=lambda kind: message,
             key=lambda kind: key,
