@@ -148,6 +148,11 @@ class WebhookAdmin(admin.ModelAdmin):
     autocomplete_fields = ["shelters"]
     fields = ["name", "url", "secret", "city", "shelters", "is_active"]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "url":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if not change:
