@@ -359,3 +359,24 @@ def test_subscription_unique_per_user_channel_city():
     subscription = AlertSubscriptionFactory()
     with pytest.raises(IntegrityError):
         AlertSubscription.objects.create(user=subscription.user, channel=Channel.EMAIL)
+
+
+def signature_ok(raw_body: bytes, header: str, secret: str) -> bool:
+    """The receiver's check, as the README gives it."""
+    import hashlib
+    import hmac
+
+    expected = "sha256=" + hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header)
+
+
+def test_the_readme_check_verifies_a_real_webhook_call(room):
+    with WebhookServer() as server:
+        WebhookFactory(url=server.url, secret="the receiver's secret")
+        _raise_full(room)
+        deliver_alert.apply(args=[AlertDelivery.objects.get().pk])
+        (received,) = server.wait_for(1)
+    header = received.headers["X-Shelter-Signature"]
+    assert signature_ok(received.body, header, "the receiver's secret")
+    assert not signature_ok(received.body + b" ", header, "the receiver's secret")
+    assert not signature_ok(received.body, header, "a guess")
