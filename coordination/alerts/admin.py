@@ -14,11 +14,9 @@ from .models import (
     Alert,
     AlertDelivery,
     AlertRule,
-    AlertSubscription,
-    MorningSummary,
     ShelterAlertThreshold,
-    Webhook,
 )
+from .recipients import AlertSubscription, MorningSummary, Webhook
 
 
 @admin.register(AlertRule)

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import channels, selectors
-from .models import Alert, AlertDelivery, Channel, DeliveryStatus, MorningSummary
+from .models import Alert, AlertDelivery, Channel, DeliveryStatus
+from .recipients import MorningSummary
 
 logger = logging.getLogger(__name__)
 

@@ -15,12 +15,11 @@ from .models import (
     Alert,
     AlertKind,
     AlertRule,
-    AlertSubscription,
     Channel,
     ShelterAlertThreshold,
-    Webhook,
     default_rule,
 )
+from .recipients import AlertSubscription, Webhook
 
 
 def alert_rules() -> dict[str, AlertRule]:

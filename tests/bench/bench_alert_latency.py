@@ -45,7 +45,7 @@ def main() -> int:
     from django.test import Client
     from django.urls import reverse
 
-    from coordination.alerts.models import Webhook
+    from coordination.alerts.recipients import Webhook
     from coordination.celery import app as celery_app
     from shelter.models import MembershipRole, Shelter, ShelterMembership, Space
     from tests.coordination.alert_helpers import WebhookServer, count_post, wait_until

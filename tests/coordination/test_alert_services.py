@@ -16,12 +16,11 @@ from coordination.alerts.models import (
     AlertDelivery,
     AlertKind,
     AlertRule,
-    AlertSubscription,
     Channel,
     DeliveryStatus,
-    MorningSummary,
     ShelterAlertThreshold,
 )
+from coordination.alerts.recipients import AlertSubscription, MorningSummary
 from coordination.alerts.tasks import deliver_alert
 from shelter import services as shelter_services
 from shelter.models import OccupancyReason, Shelter, Space

@@ -6,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from coordination.alerts import services
-from coordination.alerts.models import Alert, AlertDelivery, AlertSubscription, Channel
+from coordination.alerts.models import Alert, AlertDelivery, Channel
+from coordination.alerts.recipients import AlertSubscription
 from tests.factories import (
     AlertSubscriptionFactory,
     ShelterFactory,
