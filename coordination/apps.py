@@ -9,3 +9,4 @@ class CoordinationConfig(AppConfig):
 
     def ready(self) -> None:
         from . import receivers  # noqa: F401  (connects the signal listeners)
+        from .alerts import receivers as alert_receivers  # noqa: F401  (alerts, their tasks)

@@ -14,6 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from shelter.models import Shelter, Space
 from shelter.validators import validate_phone, validate_plain_text
 
+# The alert models live in their own package; importing them registers them with this app.
+from .alerts import models as alerts_models  # noqa: F401
+from .alerts import recipients as alerts_recipients  # noqa: F401
+
 MAX_HOUSEHOLD = 50
 MAX_PORTIONS = 10_000
 

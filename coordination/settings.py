@@ -7,6 +7,7 @@ in-process. DATABASE_URL and REDIS_URL switch to PostgreSQL, Redis and real Cele
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "csp",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_celery_beat",
     "shelter",
     "coordination",
 ]
@@ -210,11 +212,29 @@ HOLD_HOURS = env.float("HOLD_HOURS", default=3.0)
 # Households that left more than this many days ago lose their personal data (daily task).
 PURGE_PERSONAL_DATA_AFTER_DAYS = env.int("PURGE_PERSONAL_DATA_AFTER_DAYS", default=30)
 
+# Periodic tasks. These are defaults: a migration copies them into django-celery-beat's
+# tables, where coordinators see and edit them in the admin (Periodic tasks); beat adds an
+# entry added here later, but never overwrites one that is in the database already.
+# Without Redis, `manage.py demo` runs them in-process from this dict.
 CELERY_BEAT_SCHEDULE = {
     "expire-holds": {"task": "coordination.tasks.expire_holds", "schedule": 60.0},
     "purge-personal-data": {
         "task": "coordination.tasks.purge_personal_data",
         "schedule": 24 * 3600.0,
+    },
+    "alerts-sweep-deliveries": {
+        "task": "coordination.alerts.sweep_deliveries",
+        "schedule": 60.0,
+    },
+    "alerts-check-all": {"task": "coordination.alerts.check_all", "schedule": 5 * 60.0},
+    "alerts-check-stale-data": {
+        "task": "coordination.alerts.check_stale_data",
+        "schedule": 10 * 60.0,
+    },
+    "alerts-check-meals": {"task": "coordination.alerts.check_meals", "schedule": 30 * 60.0},
+    "alerts-morning-summary": {
+        "task": "coordination.alerts.morning_summary",
+        "schedule": crontab(minute="30", hour="7"),
     },
 }
 
@@ -282,3 +302,14 @@ if not REDIS_URL:
 
 # Date and number formats Django lacks for Kazakh (coordination/formats/kk/formats.py).
 FORMAT_MODULE_PATH = ["coordination.formats"]
+
+CELERY_BEAT_SCHEDULER = "coordination.beat:DatabaseScheduler"
+
+# Alerts: links in mails point here; webhook calls give up after this many seconds; failed
+# deliveries are retried after 1, 2, 4 ... seconds (at most ALERTS_RETRY_MAX_SECONDS apart),
+# ALERTS_DELIVERY_MAX_RETRIES times, then marked failed (the admin can retry them).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+ALERTS_WEBHOOK_TIMEOUT = env.float("ALERTS_WEBHOOK_TIMEOUT", default=5.0)
+ALERTS_RETRY_BASE_SECONDS = env.float("ALERTS_RETRY_BASE_SECONDS", default=1.0)
+ALERTS_RETRY_MAX_SECONDS = env.float("ALERTS_RETRY_MAX_SECONDS", default=300.0)
+ALERTS_DELIVERY_MAX_RETRIES = env.int("ALERTS_DELIVERY_MAX_RETRIES", default=10)

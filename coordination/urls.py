@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from .alerts import views as alerts
 from .api import api, shelters_csv
 from .views import dashboard, health, households, meals, public
 
@@ -54,6 +55,8 @@ coordination_patterns = (
             dashboard.export_households,
             name="export_households",
         ),
+        path("alerts/", alerts.alerts_open, name="alerts"),
+        path("alerts/<int:pk>/acknowledge/", alerts.alert_acknowledge, name="alert_acknowledge"),
     ],
     "coordination",
 )

@@ -81,7 +81,11 @@ def celery_worker_real(transactional_db):
     from celery.contrib.testing.worker import start_worker
 
     celery_app.conf.task_always_eager = False
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    # loglevel: each start sets the root logger's level; the default ("error") would hide
+    # INFO records from caplog in every later test of the session.
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="INFO"
+    ):
         yield celery_app
     celery_app.conf.task_always_eager = True
 

@@ -78,3 +78,25 @@ def _local_now():
     from django.utils import timezone
 
     return timezone.localtime()
+
+
+class WebhookFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "coordination.Webhook"
+
+    name = factory.Sequence(lambda n: f"Chat bot {n}")
+    url = "http://127.0.0.1:9/hook"
+    secret = "test-secret"
+
+
+class AlertSubscriptionFactory(factory.django.DjangoModelFactory):
+    """An email subscription of a coordinator (with an address) to every shelter of Uralsk."""
+
+    class Meta:
+        model = "coordination.AlertSubscription"
+
+    user = factory.SubFactory(
+        UserFactory,
+        groups=["Coordinator"],
+        email=factory.Sequence(lambda n: f"coordinator{n}@example.org"),
+    )

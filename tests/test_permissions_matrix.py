@@ -9,6 +9,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from coordination import services
+from coordination.alerts.models import Alert
+from coordination.alerts.services import alert_raise
 from shelter.models import MembershipRole
 from tests.factories import (
     HouseholdFactory,
@@ -83,6 +85,8 @@ EXPECTED = {
     "coordination:export_shelters_hxl": ("get", {}, COORDINATORS),
     "coordination:export_history": ("get", {}, COORDINATORS),
     "coordination:export_households": ("get", {}, COORDINATORS),
+    "coordination:alerts": ("get", {}, COORDINATORS),
+    "coordination:alert_acknowledge": ("post", {"pk": "alert"}, COORDINATORS),
 }
 
 
@@ -123,7 +127,16 @@ def world(db):
     hold = services.hold_create(household_id=held.pk, space_id=space_a.pk, by=boss)
     offer = MealOfferFactory(created_by=people["meal_provider"])
     claim = services.meal_claim(offer_id=offer.pk, shelter_id=shelter_a.pk, portions=1, by=boss)
+    alert = alert_raise(
+        kind=Alert.Kind.NEARLY_FULL,
+        level=Alert.Level.WARNING,
+        message="Nearly full",
+        city=shelter_a.city,
+        shelter_id=shelter_a.pk,
+        key=f"nearly_full:shelter:{shelter_a.pk}",
+    )
     objects = {
+        "alert": alert.pk,
         "shelter_a": shelter_a.pk,
         "household_a": staying.pk,
         "waiting_a": HouseholdFactory(registered_at=shelter_a).pk,

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 
+from celery.schedules import crontab, maybe_schedule
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -21,18 +22,29 @@ logger = logging.getLogger(__name__)
 
 
 def _in_process_beat() -> None:
-    """Without Redis there is no beat: run the periodic tasks here, on the same schedule."""
+    """Without Redis there is no beat: run the periodic tasks here, on the same schedule.
+
+    Intervals run at once and then every period; crontab entries wait for their time.
+    """
     celery_app.loader.import_default_modules()  # autodiscovery is lazy: register the tasks
-    schedule = settings.CELERY_BEAT_SCHEDULE
-    due = dict.fromkeys(schedule, 0.0)
+    entries = {
+        name: maybe_schedule(entry["schedule"], app=celery_app)
+        for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
+    }
+    now = celery_app.now()
+    last_run = {
+        name: now if isinstance(schedule, crontab) else None for name, schedule in entries.items()
+    }
     while True:
-        for name, entry in schedule.items():
-            if time.monotonic() >= due[name]:
-                due[name] = time.monotonic() + float(entry["schedule"])
-                try:
-                    celery_app.tasks[entry["task"]].apply(throw=True)
-                except Exception:
-                    logger.exception("periodic task %s failed; it runs again on schedule", name)
+        for name, schedule in entries.items():
+            if last_run[name] is not None and not schedule.is_due(last_run[name]).is_due:
+                continue
+            last_run[name] = celery_app.now()
+            task = settings.CELERY_BEAT_SCHEDULE[name]["task"]
+            try:
+                celery_app.tasks[task].apply(throw=True)
+            except Exception:
+                logger.exception("periodic task %s failed; it runs again on schedule", name)
         time.sleep(5)
 
 

@@ -1,0 +1,139 @@
+"""The alert rules as pure functions: figures and the alerts already active in, changes out.
+
+Kept free of the database so each rule and its hysteresis can be tested with plain numbers;
+`services` loads the figures, applies the changes and writes the messages.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .models import AlertKind
+
+CAPACITY_KINDS = {AlertKind.NEARLY_FULL, AlertKind.FULL}
+
+
+@dataclass
+class Changes:
+    """Kinds of alert to raise and kinds whose active alert is to be cleared."""
+
+    raise_kinds: list[AlertKind] = field(default_factory=list)
+    clear_kinds: list[AlertKind] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Capacity:
+    places: int
+    taken: int  # occupied + held + blocked
+    takes_people: bool  # open or full; standby and closed shelters raise nothing
+
+    @property
+    def free(self) -> int:
+        return self.places - self.taken
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.taken / self.places) if self.places else 0
+
+
+def capacity_changes(
+    figures: Capacity,
+    *,
+    active: set[str],
+    enabled: set[str],
+    nearly_full_percent: int,
+    room_again_percent: int,
+) -> Changes:
+    """Nearly full, full and room again for one shelter, with hysteresis.
+
+    Nearly full is raised when taken places reach `nearly_full_percent` of the places, full
+    when none is free. Either stays active until taken places fall below
+    `room_again_percent`: then both clear and "room again" is raised. So a count bouncing
+    around a threshold raises one alert, not one per bounce. Raising nearly full or full
+    clears an active "room again".
+    """
+    changes = Changes()
+    high = active & CAPACITY_KINDS
+    if not figures.takes_people or figures.places <= 0:
+        changes.clear_kinds = sorted(active & {*CAPACITY_KINDS, AlertKind.ROOM_AGAIN})
+        return changes
+    full = figures.free <= 0
+    nearly = figures.taken * 100 >= nearly_full_percent * figures.places
+    if full and AlertKind.FULL in enabled and AlertKind.FULL not in active:
+        changes.raise_kinds.append(AlertKind.FULL)
+    if (
+        nearly
+        and AlertKind.NEARLY_FULL in enabled
+        and not high
+        and AlertKind.FULL not in changes.raise_kinds
+    ):
+        changes.raise_kinds.append(AlertKind.NEARLY_FULL)
+    if (full or nearly) and AlertKind.ROOM_AGAIN in active:
+        changes.clear_kinds.append(AlertKind.ROOM_AGAIN)
+    if high and figures.taken * 100 < room_again_percent * figures.places:
+        changes.clear_kinds.extend(sorted(high))
+        if AlertKind.ROOM_AGAIN in enabled and AlertKind.ROOM_AGAIN not in active:
+            changes.raise_kinds.append(AlertKind.ROOM_AGAIN)
+    return changes
+
+
+@dataclass(frozen=True)
+class CityFreePlaces:
+    free: int  # across the city's open (and full) shelters
+    waiting: int  # people in waiting households
+
+
+def city_low_changes(
+    figures: CityFreePlaces, *, active: bool, enabled: bool, threshold: int, reset: int
+) -> Changes:
+    """Free places in the city fall below `threshold` or below the people waiting.
+
+    Clears once free places reach `reset` and exceed the people waiting by the same margin
+    (`reset - threshold`), so a figure bouncing around either line raises one alert.
+    """
+    margin = max(reset - threshold, 0)
+    low = figures.free < threshold or figures.free < figures.waiting
+    recovered = figures.free >= reset and figures.free >= figures.waiting + margin
+    if not active and low and enabled:
+        return Changes(raise_kinds=[AlertKind.CITY_LOW])
+    if active and recovered:
+        return Changes(clear_kinds=[AlertKind.CITY_LOW])
+    return Changes()
+
+
+def stale_changes(
+    last_counted: datetime | None,
+    *,
+    now: datetime,
+    takes_people: bool,
+    active: bool,
+    enabled: bool,
+    hours: int,
+) -> Changes:
+    """An open shelter whose spaces nobody has counted for `hours` (a new count clears it)."""
+    age = now - last_counted if last_counted is not None else timedelta(0)
+    stale = takes_people and age > timedelta(hours=hours)
+    if stale and not active and enabled:
+        return Changes(raise_kinds=[AlertKind.STALE_DATA])
+    if active and not stale:
+        return Changes(clear_kinds=[AlertKind.STALE_DATA])
+    return Changes()
+
+
+@dataclass(frozen=True)
+class CityMeals:
+    portions: int  # every portion offered for today in the city, claimed or not
+    people: int  # people staying (occupied places) in the city's open and full shelters
+
+
+def meals_changes(figures: CityMeals, *, active: bool, enabled: bool) -> Changes:
+    """Today's portions in a city are fewer than the people staying in its shelters.
+
+    Claimed portions count: they are reserved for people in the city's shelters. Offers whose
+    time window has passed count too, so the evening after the last meal raises nothing.
+    """
+    short = figures.portions < figures.people
+    if short and not active and enabled:
+        return Changes(raise_kinds=[AlertKind.MEALS_SHORT])
+    if active and not short:
+        return Changes(clear_kinds=[AlertKind.MEALS_SHORT])
+    return Changes()

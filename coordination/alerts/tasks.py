@@ -1,0 +1,105 @@
+"""Celery tasks for alerts: thin wrappers that take ids and call a service.
+
+Names are fixed (`coordination.alerts.*`) because the beat schedule in the database names them.
+"""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from . import channels, delivery, services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="coordination.alerts.evaluate_shelter", acks_late=True, ignore_result=True)
+def evaluate_shelter(shelter_id: int) -> int:
+    """The rules for a shelter and its city after a change. Idempotent: safe twice or late."""
+    return len(services.alerts_evaluate_shelter(shelter_id=shelter_id))
+
+
+def evaluate_shelter_soon(shelter_id: int) -> None:
+    """Queue the evaluation; if the broker is down, evaluate here rather than lose it.
+
+    In-process the alerts are recorded all the same; their deliveries wait, pending, for the
+    sweeper once the broker is back.
+    """
+    try:
+        evaluate_shelter.delay(shelter_id)
+        return
+    except Exception:  # kombu raises a variety of errors when Redis is unreachable
+        if evaluate_shelter.app.conf.task_always_eager:
+            raise  # in-process already: a real error, not a broker outage
+        logger.warning("broker unreachable; evaluating alerts of shelter %s in-process", shelter_id)
+    services.alerts_evaluate_shelter(shelter_id=shelter_id)
+
+
+@shared_task(
+    name="coordination.alerts.deliver",
+    bind=True,
+    acks_late=True,
+    ignore_result=True,
+    max_retries=settings.ALERTS_DELIVERY_MAX_RETRIES,
+)
+def deliver_alert(self, delivery_id: int) -> str:
+    """At least once to the channel, exactly once recorded: a delivered row is never sent again.
+
+    Claim, send, mark delivered. Two copies of this task send once (the claim); a worker that
+    dies between sending and marking leaves a claim the sweeper hands out after its lease, so
+    the receiver may then see the same delivery id twice (webhooks get it in a header).
+    """
+    if not delivery.delivery_claim(delivery_id=delivery_id):
+        return "skipped"  # delivered already, or another worker holds it
+    try:
+        delivery.delivery_send(delivery_id=delivery_id)
+    except channels.PermanentError as exc:
+        delivery.delivery_fail(delivery_id=delivery_id, error=str(exc))
+        return "failed"
+    except channels.TransientError as exc:
+        if self.request.retries >= self.max_retries:
+            delivery.delivery_fail(delivery_id=delivery_id, error=f"retries spent: {exc}")
+            return "failed"
+        countdown = delivery.retry_delay(self.request.retries)
+        delivery.delivery_release(delivery_id=delivery_id, error=str(exc), retry_in=countdown)
+        if self.request.is_eager:
+            return "pending"  # in-process (no broker): the sweeper tries again, not this request
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    return "delivered"
+
+
+@shared_task(name="coordination.alerts.sweep_deliveries", acks_late=True, ignore_result=True)
+def sweep_deliveries() -> int:
+    """Queue deliveries pending for over a minute. Idempotent: a second run finds them due later."""
+    return delivery.deliveries_sweep()
+
+
+@shared_task(name="coordination.alerts.check_all", acks_late=True, ignore_result=True)
+def check_all() -> int:
+    """Every rule for every shelter and city. Idempotent: the same figures raise nothing new."""
+    return services.alerts_check_all()
+
+
+@shared_task(name="coordination.alerts.check_stale_data", acks_late=True, ignore_result=True)
+def check_stale_data() -> int:
+    """Shelters nobody has counted for a while. Idempotent."""
+    return services.alerts_check_stale()
+
+
+@shared_task(name="coordination.alerts.check_meals", acks_late=True, ignore_result=True)
+def check_meals() -> int:
+    """Today's portions against the people staying, per city. Idempotent."""
+    return services.alerts_check_meals()
+
+
+@shared_task(
+    name="coordination.alerts.morning_summary",
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(channels.TransientError,),
+    retry_backoff=30,
+    max_retries=5,
+)
+def morning_summary() -> int:
+    """The daily summary mail. At most once per address and day (claimed before sending)."""
+    return delivery.summary_send()
