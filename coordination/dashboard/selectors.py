@@ -34,6 +34,8 @@ from shelter.selectors import (
     shelter_with_spaces,
 )
 
+from ..alerts.models import Alert
+from ..alerts.selectors import alerts_open_for
 from ..models import Household, HouseholdStatus, MealOffer
 from ..selectors import shelter_admits
 
@@ -137,10 +139,13 @@ class Dashboard:
     waiting: list[WaitingGroup]
     history_day: list[OccupancyPoint]
     history_week: list[OccupancyPoint]
-    # The alerts panel, filled by the alerts app after the merge (None: no alerts yet). Each
-    # shelter's own count goes in an `open_alerts` annotation of shelters_with_figures().
-    open_alerts: list | None = None
-    open_alerts_count: int | None = None
+    # Unacknowledged alerts the coordinator sees (their in-app subscriptions), newest first;
+    # each shelter's own count is the `open_alerts` annotation of shelters_with_figures().
+    open_alerts: list[Alert] = field(default_factory=list)
+
+    @property
+    def open_alerts_count(self) -> int:
+        return len(self.open_alerts)
 
 
 def stale_before(now: datetime) -> datetime:
@@ -156,6 +161,12 @@ def shelters_with_figures() -> list[Shelter]:
     last_count = Space.objects.filter(shelter=OuterRef("pk"), counted_at__isnull=False).order_by(
         "-counted_at", "-pk"
     )
+    open_alerts = (
+        Alert.objects.unacknowledged()
+        .filter(shelter=OuterRef("pk"))
+        .values("shelter")
+        .annotate(n=Count("pk"))
+    )
     return list(
         Shelter.objects.with_counts()
         .annotate(
@@ -170,6 +181,7 @@ def shelters_with_figures() -> list[Shelter]:
             ),
             last_counted_at=Max("spaces__counted_at"),
             last_counted_by=Subquery(last_count.values("counted_by__username")[:1]),
+            open_alerts=Coalesce(Subquery(open_alerts.values("n")[:1]), 0),
         )
         .order_by("name", "pk")
     )
@@ -315,11 +327,12 @@ def city_shelters(query, *, now: datetime) -> CityShelters:
     )
 
 
-def dashboard(query, *, now: datetime | None = None) -> Dashboard:
+def dashboard(query, *, user, now: datetime | None = None) -> Dashboard:
     """Everything the dashboard shows for the GET parameters `query` (city, kind, status).
 
     Queries: 1 shelters with figures, 2 waiting households by size and needs, 3 today's
-    meals, 4 today's arrivals, 5 the city's changes of the last week by hour.
+    meals, 4 today's arrivals, 5 the city's changes of the last week by hour, 6 the user's
+    in-app subscriptions, 7 their open alerts.
     """
     now = now or timezone.now()
     city = city_shelters(query, now=now)
@@ -336,6 +349,7 @@ def dashboard(query, *, now: datetime | None = None) -> Dashboard:
         waiting=groups,
         history_day=last_hours(week, 24),
         history_week=week,
+        open_alerts=alerts_open_for(user),
     )
 
 

@@ -46,7 +46,7 @@ def coordinator_required(view):
 
 @coordinator_required
 def dashboard(request):
-    data = selectors.dashboard(request.GET)
+    data = selectors.dashboard(request.GET, user=request.user)
     # The most urgent first: a page of them answers "what now" and keeps the page quick.
     page = Paginator(data.shelters, SHELTERS_PER_PAGE).get_page(request.GET.get("page"))
     filters = urlencode(data.filters.as_dict())
@@ -61,7 +61,6 @@ def dashboard(request):
             "statuses": Shelter.Status.choices,
             "arrivals_url": _arrivals_today_url(data.now),
             "export_query": f"?{filters}" if filters else "",
-            # The alerts panel (see the template's block "alerts_panel").
             "open_alerts": data.open_alerts,
             "open_alerts_count": data.open_alerts_count,
         },

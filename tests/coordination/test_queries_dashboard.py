@@ -7,6 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from coordination import services
+from coordination.alerts.models import AlertKind, AlertLevel
+from coordination.alerts.services import alert_raise
 from shelter import services as shelter_services
 from shelter.models import MembershipRole, OccupancyReason
 from tests.factories import (
@@ -37,6 +39,14 @@ def _seed(size: int, by) -> list:
         services.meal_claim(
             offer_id=MealOfferFactory().pk, shelter_id=shelter.pk, portions=1, by=by
         )
+        alert_raise(
+            kind=AlertKind.NEARLY_FULL,
+            level=AlertLevel.WARNING,
+            message=f"{shelter.name} nearly full",
+            city=shelter.city,
+            shelter_id=shelter.pk,
+            key=f"nearly_full:shelter:{shelter.pk}",
+        )
         shelters.append(shelter)
     return shelters
 
@@ -52,10 +62,11 @@ def test_dashboard_queries_do_not_grow(size, as_user, coordinator):
     _seed(size, coordinator)
     client = as_user(coordinator)
     # 1 session, 2 user, 3-4 coordinator permission (user, group; cached for the menu after),
-    # 5 shelters with sums, largest free space and last count, 6 waiting households by size
-    # and needs, 7 the week's changes by hour (both charts), 8 today's meals, 9 today's arrivals
-    assert _queries(client, reverse("coordination:dashboard")) == 9
-    assert _queries(client, reverse("coordination:dashboard"), {"city": "Uralsk", "page": 2}) == 9
+    # 5 shelters with sums, largest free space, last count and open alerts, 6 waiting
+    # households by size and needs, 7 the week's changes by hour (both charts), 8 today's
+    # meals, 9 today's arrivals, 10 the user's in-app subscriptions, 11 their open alerts
+    assert _queries(client, reverse("coordination:dashboard")) == 11
+    assert _queries(client, reverse("coordination:dashboard"), {"city": "Uralsk", "page": 2}) == 11
 
 
 @pytest.mark.parametrize("size", [3, 30])

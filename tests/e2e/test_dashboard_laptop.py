@@ -1,8 +1,5 @@
-"""A coordinator's laptop: the dashboard follows a volunteer's count made on another device.
-
-(The alerts part of this story, "a nearly-full alert appears and is acknowledged", comes with
-the alerts app.)
-"""
+"""A coordinator's laptop: the dashboard follows a volunteer's count made on another device,
+shows the nearly-full alert that count raised, and the coordinator acknowledges it."""
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -79,7 +76,18 @@ def test_the_coordinator_sees_a_volunteers_count_arrive(city, laptop, phone, scr
     assert "aigerim" in cinema_row.inner_text()
     assert cinema_row.locator("meter").get_attribute("value") == "95"
     assert dashboard.locator("#live-refresh").is_checked()
+
+    # The count passed 90%: a nearly-full alert, in the panel, the figure and the table.
+    alert = dashboard.locator("#alerts .alert-item", has_text="Cinema Park")
+    expect(alert).to_have_count(1, timeout=10_000)
+    assert "95%" in alert.inner_text() or "19" in alert.inner_text()
+    assert int(_figure(dashboard, "alerts")) >= 1
     screenshot(dashboard, "dashboard-laptop")
+    alert.get_by_role("button", name="Acknowledge").click()
+    dashboard.wait_for_load_state()
+    assert "Acknowledged" in dashboard.locator(".alert-success").inner_text()
+    expect(dashboard.locator("#alerts .alert-item", has_text="Cinema Park")).to_have_count(0)
+    screenshot(dashboard, "dashboard-alert-acknowledged")
 
     # The shelter's panel, one click away: the status actions and the charts.
     cinema_row.get_by_role("link", name="Manage").click()
