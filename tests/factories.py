@@ -1,5 +1,7 @@
 """factory_boy factories with only the fields each model requires."""
 
+import importlib
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -7,6 +9,28 @@ from django.contrib.auth.models import Group
 from shelter.models import MembershipRole, Shelter, ShelterMembership, Space
 
 PASSWORD = "correct-horse-battery"
+
+ROLE_MIGRATIONS = ["shelter.migrations.0002_groups", "coordination.migrations.0002_groups"]
+ALERT_DEFAULTS = "coordination.migrations.0004_alert_defaults"
+
+
+def ensure_role_groups() -> None:
+    """The role groups as the data migrations make them.
+
+    A transactional test empties every table when it ends, groups included (post_migrate
+    makes the permissions again, not the groups); tests that run after it need them back.
+    """
+    from django.contrib.auth.models import Permission
+
+    for module in ROLE_MIGRATIONS:
+        for name, codenames in importlib.import_module(module).GROUP_PERMISSIONS.items():
+            group, _created = Group.objects.get_or_create(name=name)
+            group.permissions.add(*Permission.objects.filter(codename__in=codenames))
+    coordinator = Group.objects.get(name="Coordinator")
+    for label, codenames in importlib.import_module(ALERT_DEFAULTS).COORDINATOR_PERMISSIONS.items():
+        coordinator.permissions.add(
+            *Permission.objects.filter(content_type__app_label=label, codename__in=codenames)
+        )
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -20,6 +44,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def groups(self, create, extracted, **kwargs):
         if create and extracted:
+            ensure_role_groups()
             self.groups.add(*Group.objects.filter(name__in=extracted))
         if create:
             self.save()
