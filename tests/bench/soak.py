@@ -12,6 +12,7 @@ alerts app is installed), and that the web workers' memory grew by less than 20%
 
 import argparse
 import http.cookiejar
+import http.server
 import os
 import random
 import re
@@ -34,7 +35,14 @@ REDIS_DB = 5
 PORT = 8098
 BASE = f"http://127.0.0.1:{PORT}"
 # The soak client is one address: lift the per-client public limit for it.
-ENV = environment(DB, REDIS_DB, PUBLIC_RATE_LIMIT="1000000/m", PUBLIC_PAGE_LOCAL_SECONDS="1")
+ENV = environment(
+    DB,
+    REDIS_DB,
+    PUBLIC_RATE_LIMIT="1000000/m",
+    PUBLIC_PAGE_LOCAL_SECONDS="1",
+    EMAIL_URL="dummymail://",  # mails are "sent" without a server; deliveries still recorded
+)
+HOOK_PORT = 8097
 
 
 class Volunteer:
@@ -130,6 +138,34 @@ def client(deadline: float, shelter_ids: list, stays: list, lock, tally: Counter
             tally[outcome] += 1
 
 
+class WebhookReceiver(http.server.BaseHTTPRequestHandler):
+    """Counts each alert delivery id it receives (the app signs and numbers every call)."""
+
+    received: Counter = Counter()
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        WebhookReceiver.received[self.headers.get("X-Shelter-Delivery", "?")] += 1
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+SUBSCRIBE = """
+from django.contrib.auth import get_user_model
+from coordination.alerts.recipients import AlertSubscription, Webhook
+coordinator = get_user_model().objects.get(username="coordinator")
+coordinator.email = "coordinator@example.org"
+coordinator.save()
+AlertSubscription.objects.get_or_create(user=coordinator, channel="email", city="Uralsk")
+Webhook.objects.get_or_create(
+    name="soak", url="http://127.0.0.1:%d/hook", secret="soak-secret", city="Uralsk"
+)
+"""
+
+
 def rss_kib(pids: list[int]) -> int:
     total = 0
     for pid in pids:
@@ -156,6 +192,15 @@ for space in Space.objects.all():
     if space.occupied != history.get(space.pk, 0) or taken > space.places:
         drift += 1
 print("spaces whose occupancy differs from their history:", drift)
+from collections import Counter
+from coordination.alerts.models import Alert, AlertDelivery
+print("alerts raised:", Alert.objects.count())
+print("deliveries by channel and status:", dict(Counter(
+    AlertDelivery.objects.values_list("channel", "status"))))
+keys = Counter(AlertDelivery.objects.values_list("alert_id", "channel", "recipient"))
+print("alert+channel+recipient with more than one row:", sum(n > 1 for n in keys.values()))
+print("webhook delivery ids:", ",".join(str(pk) for pk in AlertDelivery.objects.filter(
+    channel="webhook", status="delivered").values_list("pk", flat=True)))
 """
 
 
@@ -167,6 +212,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as static_root:
         fresh_database(ENV, DB, REDIS_DB, static_root)
         run(ENV, sys.executable, "manage.py", "demo", "--no-serve", stdout=subprocess.DEVNULL)
+        run(ENV, sys.executable, "manage.py", "shell", "-c", SUBSCRIBE % HOOK_PORT)
+        hooks = http.server.ThreadingHTTPServer(("127.0.0.1", HOOK_PORT), WebhookReceiver)
+        threading.Thread(target=hooks.serve_forever, daemon=True).start()
         worker = subprocess.Popen(
             [
                 sys.executable,
@@ -208,7 +256,7 @@ def main() -> None:
             for thread in threads:
                 thread.join()
             memory_end = rss_kib(pids)
-            time.sleep(5)  # let the worker deliver what the last changes raised
+            time.sleep(15)  # let the worker deliver what the last changes raised
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
@@ -222,7 +270,19 @@ def main() -> None:
             f"web workers' memory: {memory_start / 1024:.1f} MiB -> {memory_end / 1024:.1f} MiB "
             f"({growth:+.1f}%, limit +20%)"
         )
-        run(ENV, sys.executable, "manage.py", "shell", "-c", VERIFY)
+        report = run(
+            ENV, sys.executable, "manage.py", "shell", "-c", VERIFY, capture_output=True, text=True
+        ).stdout
+        delivered = report.rsplit("webhook delivery ids:", 1)[1].strip()
+        print(report.rsplit("webhook delivery ids:", 1)[0].strip())
+        ids = {i for i in delivered.split(",") if i}
+        calls = WebhookReceiver.received
+        print(
+            f"webhook calls: {sum(calls.values())} for {len(ids)} delivered webhook rows; "
+            f"ids received more than once: {sum(n > 1 for n in calls.values())}; "
+            f"delivered rows never received: {len(ids - set(calls))}"
+        )
+        hooks.shutdown()
 
 
 if __name__ == "__main__":
