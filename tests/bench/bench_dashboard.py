@@ -27,6 +27,7 @@ os.environ.update(
         "DJANGO_SETTINGS_MODULE": "tests.bench.settings",
         "LOG_LEVEL": "WARNING",
         "ALLOWED_HOSTS": "testserver",
+        "SECURE_SSL_REDIRECT": "false",  # in-process over plain "HTTP": nothing to redirect to
     }
 )
 os.environ.pop("REDIS_URL", None)  # the dashboard reads no cache; keep the run self-contained
