@@ -42,6 +42,15 @@ def can_offer_meals(user) -> bool:
     return user.is_authenticated and user.has_perm("coordination.add_mealoffer")
 
 
+def start_page_for(user) -> str:
+    """The URL name a login lands on: each role's page of the day."""
+    if is_coordinator(user):
+        return "coordination:dashboard"
+    if can_offer_meals(user) and not user.shelter_memberships.exists():
+        return "coordination:meals_mine"
+    return "shelter:mine"
+
+
 def can_edit_offer(user, offer: MealOffer) -> bool:
     return is_coordinator(user) or (can_offer_meals(user) and offer.created_by_id == user.pk)
 

@@ -15,7 +15,14 @@ from django.utils import timezone
 
 from shelter import services as shelter_services
 from shelter.access import COORDINATOR_GROUP, SHELTER_MANAGER_GROUP, VOLUNTEER_GROUP
-from shelter.models import MembershipRole, OccupancyReason, Shelter, ShelterMembership, Space
+from shelter.models import (
+    MembershipRole,
+    OccupancyEvent,
+    OccupancyReason,
+    Shelter,
+    ShelterMembership,
+    Space,
+)
 
 from . import services
 from .access import MEAL_PROVIDER_GROUP
@@ -111,7 +118,7 @@ def _user(login: DemoLogin, *groups: str, staff: bool = False):
     return user
 
 
-def _shelter(name, kind, address, district, offset, rules, city="Uralsk") -> Shelter:
+def _shelter(name, kind, address, district, offset, rules, phone, city="Uralsk") -> Shelter:
     lat, lon = URALSK[0] + Decimal(offset[0]), URALSK[1] + Decimal(offset[1])
     return Shelter.objects.create(
         name=name,
@@ -122,18 +129,34 @@ def _shelter(name, kind, address, district, offset, rules, city="Uralsk") -> She
         latitude=lat,
         longitude=lon,
         host=name,
-        phone="+7 711 250 00 00",
+        phone=phone,
         status=Shelter.Status.OPEN,
         **rules,
     )
 
 
+# The demo's shelters opened six days ago and filled step by step, so the dashboard's charts
+# have a week to draw: (hours ago, share of today's count reached by then).
+FILLING = ((148, 0.15), (100, 0.35), (76, 0.55), (52, 0.7), (20, 0.85), (0, 1.0))
+
+
 def _fill(shelter: Shelter, spaces, by) -> None:
+    now = timezone.now()
     for space_name, places, occupied in spaces:
         space = Space.objects.create(shelter=shelter, name=space_name, places=places)
-        shelter_services.occupancy_change(
-            space_id=space.pk, delta=occupied, reason=OccupancyReason.COUNT, by=by
-        )
+        counted = 0
+        for hours_ago, share in FILLING:
+            delta = round(occupied * share) - counted
+            if not delta:
+                continue
+            shelter_services.occupancy_change(
+                space_id=space.pk, delta=delta, reason=OccupancyReason.COUNT, by=by
+            )
+            counted += delta
+            # Dated back afterwards: the occupancy service records every change as made now.
+            OccupancyEvent.objects.filter(pk=space.events.latest("pk").pk).update(
+                at=now - timedelta(hours=hours_ago)
+            )
 
 
 def load_demo_data() -> bool:
@@ -147,8 +170,9 @@ def load_demo_data() -> bool:
         return False
     with transaction.atomic():
         created = {}
-        for name, kind, address, district, offset, rules, spaces in SHELTERS:
-            created[name] = shelter = _shelter(name, kind, address, district, offset, rules)
+        for index, (name, kind, address, district, offset, rules, spaces) in enumerate(SHELTERS):
+            phone = f"+7 711 250 {index + 11} 00"  # invented numbers, like everything here
+            created[name] = shelter = _shelter(name, kind, address, district, offset, rules, phone)
             _fill(shelter, spaces, by=coordinator)
         for index, (address, places, occupied) in enumerate(APARTMENT_STREETS, start=1):
             offset = (f"{(index % 5 - 2) * 0.006:.4f}", f"{(index % 7 - 3) * 0.005:.4f}")
@@ -159,6 +183,7 @@ def load_demo_data() -> bool:
                 "",
                 offset,
                 {"accepts_families": True, "pets_allowed": index % 3 == 0},
+                f"+7 705 300 {index:02d} {index * 7:02d}",
             )
             _fill(shelter, [("Apartment", places, occupied)], by=coordinator)
         _assign(created["Cinema Park"], manager, MembershipRole.MANAGER)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
 
 from shelter.models import TAKING_PEOPLE, Shelter, Space
 
@@ -193,6 +194,17 @@ def meal_claims_open_for(offers, shelters) -> dict[int, list[MealClaim]]:
     for claim in claims:
         grouped.setdefault(claim.offer_id, []).append(claim)
     return grouped
+
+
+def new_meal_offer_initial(user) -> dict:
+    """A new offer's form starts at today, with who and where of the provider's last offer:
+    most providers post the same meal every day."""
+    initial = {"date": timezone.localdate()}
+    last = MealOffer.objects.filter(created_by=user).order_by("-created_at").first()
+    if last is not None:
+        for field in ("provider", "shelter", "address", "city", "delivery", "contact"):
+            initial[field] = getattr(last, f"{field}_id" if field == "shelter" else field)
+    return initial
 
 
 def meal_offers_by(user) -> QuerySet[MealOffer]:

@@ -106,7 +106,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "shelter:mine"
+LOGIN_REDIRECT_URL = "start"  # each role's own page (coordination.access.start_page_for)
 LOGOUT_REDIRECT_URL = "login"
 
 # Languages: the people arriving speak Russian first; Kazakh is the country's language.
@@ -202,6 +202,13 @@ LOGGING = {
         "django.request": {"handlers": ["console", "mail_admins"], "propagate": False},
     },
 }
+if not REDIS_URL:
+    # Tasks run in this process: a "succeeded in 0.01s" line each would bury the demo's own
+    # output, and the in-memory broker warns that it has no host name.
+    LOGGING["loggers"] |= {
+        "celery.app.trace": {"level": "WARNING"},
+        "kombu.connection": {"level": "ERROR"},
+    }
 DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "RETURN_HEADER": True, "VALIDATE_GUID": False}
 
 # Sphere: 4.5 m² a person where it is cold (cooking and bathing inside), else 3.5 m².

@@ -7,7 +7,7 @@ from django.views.i18n import set_language
 
 from .alerts import views as alerts
 from .api import api, shelters_csv
-from .views import dashboard, health, households, meals, public
+from .views import dashboard, health, households, meals, public, start
 
 coordination_patterns = (
     [
@@ -75,6 +75,7 @@ urlpatterns = [
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
+    path("accounts/start/", start.start, name="start"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

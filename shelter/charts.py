@@ -81,6 +81,12 @@ def _time_ticks(start: datetime, end: datetime, hours: int) -> list[tuple[dateti
     return ticks
 
 
+# Half a label's width: a centred label closer than this to the right edge would be cut off,
+# and moved inwards it would run into its neighbour, so such a tick goes unlabelled (the left
+# edge has the number axis' margin).
+EDGE = 24
+
+
 def line_chart(points: list[OccupancyPoint], *, hours: int) -> LineChart:
     """Places and occupied over time, scaled into the plot area; negative figures read as 0."""
     start, end = points[0].at, points[-1].at
@@ -105,7 +111,10 @@ def line_chart(points: list[OccupancyPoint], *, hours: int) -> LineChart:
         places=line((p, p.places) for p in points),
         occupied=occupied,
         occupied_area=f"{x(start)},{baseline} {occupied} {x(end)},{baseline}",
-        x_ticks=[Tick(x(moment), label) for moment, label in _time_ticks(start, end, hours)],
+        x_ticks=[
+            Tick(x(moment), label if x(moment) <= WIDTH - RIGHT - EDGE else "")
+            for moment, label in _time_ticks(start, end, hours)
+        ],
         y_ticks=[Tick(y(value), str(value)) for value in range(0, top_value + 1, step)],
         first=points[0],
         last=points[-1],

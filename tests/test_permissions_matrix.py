@@ -57,6 +57,7 @@ EXPECTED = {
     "logout": ("post", {}, dict.fromkeys(ROLES, 302)),
     "set_language": ("post", {}, dict.fromkeys(ROLES, 302)),
     "shelter:mine": ("get", {}, MEMBERS),
+    "start": ("get", {}, MEMBERS),
     "shelter:create": ("get", {}, {**MANAGERS_OF_A, "volunteer_b": 403}),
     "shelter:detail": ("get", {"pk": "shelter_a"}, STAFF_OF_A),
     "shelter:edit": ("get", {"pk": "shelter_a"}, MANAGERS_OF_A),

@@ -86,7 +86,8 @@ def meal_offer_edit(request, pk: int | None = None):
     allowed = access.can_offer_meals if pk is None else lambda u: access.can_edit_offer(u, offer)
     if not allowed(request.user):
         raise PermissionDenied
-    form = MealOfferForm(request.POST or None, instance=offer)
+    initial = selectors.new_meal_offer_initial(request.user) if pk is None else None
+    form = MealOfferForm(request.POST or None, instance=offer, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.meal_offer_save(

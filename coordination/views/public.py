@@ -37,6 +37,7 @@ def shelter_list(request):
             "meals": public.meals_now(snap, now),
             "version": snap.version,
             "now": now,
+            "today": timezone.localdate(now),  # the city's date: a meal "today" shows no date
         }
         return render_to_string("coordination/public/shelter_list.html", context, request).encode()
 
@@ -58,7 +59,13 @@ def shelter_detail(request, pk: int):
     return render(
         request,
         "coordination/public/shelter_detail.html",
-        {"shelter": shelter, "meals": meals, "now": now, "version": snap.version},
+        {
+            "shelter": shelter,
+            "meals": meals,
+            "now": now,
+            "today": timezone.localdate(now),
+            "version": snap.version,
+        },
     )
 
 

@@ -5,7 +5,8 @@ import gzip
 import io
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -127,6 +128,17 @@ def test_meals_today_show_portions_left(client, coordinator):
     assert "6 portions left" in body
     assert "Halal" in body
     assert "Yesterday" not in body
+
+
+def test_a_meal_of_the_city_today_shows_no_date_even_before_utc_midnight(client):
+    # 00:30 in Uralsk (UTC+5) is still yesterday in UTC: "today" is the city's date.
+    with time_machine.travel(datetime(2026, 11, 25, 0, 30, tzinfo=ZoneInfo("Asia/Oral"))):
+        MealOfferFactory(provider="Tonight")
+        MealOfferFactory(provider="Tomorrow", date=timezone.localdate() + timedelta(days=1))
+        body = client.get("/").content.decode()
+    assert "25.11.2026" not in body and "11/25/2026" not in body
+    tomorrow = re.search(r"·\s*([^·<]+?)\s*·\s*Tomorrow", body)
+    assert tomorrow and "26" in tomorrow.group(1)
 
 
 def test_public_shelter_page_and_about(client):

@@ -48,6 +48,21 @@ def test_provider_posts_an_offer_and_sees_it_in_my_offers(as_user, meal_provider
     assert "0 of 50 claimed, 50 left" in mine.content.decode()
 
 
+def test_a_new_offer_starts_at_today_with_the_providers_last_details(as_user, meal_provider):
+    client = as_user(meal_provider)
+    first = client.get(reverse("coordination:meal_new")).context["form"]
+    assert first.initial["date"] == timezone.localdate()
+    assert first.initial["provider"] == ""  # nothing posted before: nothing to copy
+    client.post(reverse("coordination:meal_new"), _offer_post(contact="+7 701 555 12 12"))
+
+    form = client.get(reverse("coordination:meal_new")).context["form"]
+    assert form.initial["date"] == timezone.localdate()
+    assert form.initial["provider"] == "Café Dastarkhan"
+    assert form.initial["address"] == "Dostyk 10"
+    assert form.initial["contact"] == "+7 701 555 12 12"
+    assert form.initial["portions"] is None  # how much there is to give changes every day
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [

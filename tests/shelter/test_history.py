@@ -122,6 +122,26 @@ def test_a_week_chart_has_day_labels_and_reads_negative_as_zero():
     assert chart.occupied.split()[0].endswith(f",{chart.baseline}.0")
 
 
+def test_a_tick_at_the_right_edge_goes_unlabelled_instead_of_being_cut_off():
+    # A week ending just after midnight: the last day label sits on the right edge.
+    end = datetime(2026, 11, 25, 0, 10, tzinfo=ORAL)
+    points = [
+        OccupancyPoint(at=end - timedelta(hours=h), places=50, occupied=10)
+        for h in reversed(range(169))
+    ]
+    chart = line_chart(points, hours=168)
+    assert [t.label for t in chart.x_ticks] == [
+        "Thu 19",
+        "Fri 20",
+        "Sat 21",
+        "Sun 22",
+        "Mon 23",
+        "Tue 24",
+        "",
+    ]
+    assert chart.x_ticks[-1].position > chart.right_edge - 24
+
+
 def test_the_chart_is_svg_with_a_title_a_description_and_labelled_axes():
     points = [
         OccupancyPoint(at=START + timedelta(hours=h), places=100, occupied=50) for h in range(26)

@@ -61,7 +61,13 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         if not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
-        if load_demo_data():
+        # The load logs every change it makes: a hundred lines that would push the logins away.
+        logging.disable(logging.INFO)
+        try:
+            loaded = load_demo_data()
+        finally:
+            logging.disable(logging.NOTSET)
+        if loaded:
             self.stdout.write(self.style.SUCCESS("Loaded the Uralsk demo data."))
         else:
             self.stdout.write("Shelters exist already: demo data left as it is.")
