@@ -1,0 +1,44 @@
+"""Shelters, their spaces and the history of their occupancy.
+
+Counts are changed only through `shelter.services`; the constraints are the last word.
+`shelters`: Shelter and its assignments; `spaces`: Space and OccupancyEvent; `audit`: AuditEntry.
+"""
+
+from .audit import AuditAction, AuditEntry
+from .shelters import (
+    TAKING_PEOPLE,
+    MembershipRole,
+    Shelter,
+    ShelterKind,
+    ShelterMembership,
+    ShelterQuerySet,
+    ShelterStatus,
+)
+from .spaces import (
+    MAX_PLACES,
+    SPHERE_M2_PER_PERSON,
+    SPHERE_M2_PER_PERSON_COLD,
+    OccupancyEvent,
+    OccupancyReason,
+    Space,
+    sphere_capacity,
+)
+
+__all__ = [
+    "MAX_PLACES",
+    "SPHERE_M2_PER_PERSON",
+    "SPHERE_M2_PER_PERSON_COLD",
+    "TAKING_PEOPLE",
+    "AuditAction",
+    "AuditEntry",
+    "MembershipRole",
+    "OccupancyEvent",
+    "OccupancyReason",
+    "Shelter",
+    "ShelterKind",
+    "ShelterMembership",
+    "ShelterQuerySet",
+    "ShelterStatus",
+    "Space",
+    "sphere_capacity",
+]

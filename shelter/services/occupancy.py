@@ -1,0 +1,144 @@
+"""Counts of people and held places: the single door to a space's occupancy."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Now
+
+from ..errors import (
+    AlreadySubmitted,
+    OccupancyBelowZero,
+    PlacesBelowTaken,
+    SpaceFull,
+)
+from ..models import MAX_PLACES, OccupancyEvent, OccupancyReason, Space
+from .locks import announce, lock_shelter, lock_shelter_of
+
+
+def _refusal(space: Space, *, delta: int, places_delta: int) -> Exception:
+    """Explain why a conditional count update changed no row, from the space as it is now."""
+    if delta < 0 and space.occupied + delta < 0:
+        return OccupancyBelowZero(space_id=space.pk, space_name=space.name, occupied=space.occupied)
+    if places_delta < 0 or space.places + places_delta > MAX_PLACES:
+        return PlacesBelowTaken(space_id=space.pk, space_name=space.name, taken=space.taken)
+    return SpaceFull(space_id=space.pk, space_name=space.name, free=max(space.free, 0))
+
+
+def occupancy_change(
+    *,
+    space_id: int,
+    delta: int,
+    reason: OccupancyReason,
+    by: AbstractBaseUser | None,
+    places_delta: int = 0,
+    submission: uuid.UUID | None = None,
+) -> OccupancyEvent:
+    """Add `delta` people (and `places_delta` places) to a space and record the event.
+
+    The single door to a space's occupancy. Applied as one conditional UPDATE, so two
+    volunteers saving at once both count and neither can pass the places. Raises SpaceFull,
+    OccupancyBelowZero, PlacesBelowTaken, ShelterClosed (adding people to a shelter that takes
+    nobody) or AlreadySubmitted (this submission was applied before; nothing changes).
+    """
+    with transaction.atomic():
+        shelter_id = lock_shelter_of(space_id, adding=delta > 0)
+        changed = (
+            Space.objects.filter(pk=space_id, occupied__gte=-delta)
+            .filter(places__lte=MAX_PLACES - places_delta)
+            .filter(places__gte=F("occupied") + F("blocked") + F("held") + delta - places_delta)
+            .update(
+                occupied=F("occupied") + delta,
+                places=F("places") + places_delta,
+                counted_at=Now(),
+                counted_by=by,
+            )
+        )
+        space = Space.objects.get(pk=space_id)
+        if changed != 1:
+            raise _refusal(space, delta=delta, places_delta=places_delta)
+        try:
+            with transaction.atomic():
+                event = OccupancyEvent.objects.create(
+                    space=space,
+                    shelter_id=shelter_id,
+                    before=space.occupied - delta,
+                    after=space.occupied,
+                    places_before=space.places - places_delta,
+                    places=space.places,
+                    reason=reason,
+                    by=by,
+                    submission=submission,
+                )
+        except IntegrityError as exc:
+            # A retried form post: the whole transaction, update included, is rolled back.
+            raise AlreadySubmitted() from exc
+    announce(shelter_id, [space_id])
+    return event
+
+
+def held_change(*, space_id: int, delta: int) -> Space:
+    """Promise `delta` places of a space to a household on its way (negative: give them back).
+
+    Held places count as taken everywhere. Not a count, so no history row and no "counted at".
+    Raises SpaceFull or ShelterClosed like occupancy_change.
+    """
+    with transaction.atomic():
+        shelter_id = lock_shelter_of(space_id, adding=delta > 0)
+        changed = (
+            Space.objects.filter(pk=space_id, held__gte=-delta)
+            .filter(places__gte=F("occupied") + F("blocked") + F("held") + delta)
+            .update(held=F("held") + delta)
+        )
+        space = Space.objects.get(pk=space_id)
+        if changed != 1:
+            raise SpaceFull(space_id=space.pk, space_name=space.name, free=max(space.free, 0))
+    announce(shelter_id, [space_id])
+    return space
+
+
+@dataclass(frozen=True)
+class SpaceCount:
+    """One row of the bed-count form: what the volunteer saw and what they entered."""
+
+    space_id: int
+    seen_places: int
+    seen_occupied: int
+    places: int
+    occupied: int
+
+
+def shelter_count(
+    *,
+    shelter_id: int,
+    counts: Sequence[SpaceCount],
+    by: AbstractBaseUser | None,
+    submission: uuid.UUID | None = None,
+) -> list[OccupancyEvent]:
+    """Save a volunteer's count of several spaces: all rows or none.
+
+    Each row is applied as the difference from what the volunteer saw, so a change another
+    volunteer saved meanwhile is added to, not overwritten. Every row is recorded, unchanged
+    ones too: a count confirms the figures are fresh.
+    """
+    events = []
+    with transaction.atomic():
+        lock_shelter(shelter_id)
+        own_spaces = set(Space.objects.filter(shelter_id=shelter_id).values_list("pk", flat=True))
+        for count in counts:
+            if count.space_id not in own_spaces:
+                raise Space.DoesNotExist(count.space_id)
+            events.append(
+                occupancy_change(
+                    space_id=count.space_id,
+                    delta=count.occupied - count.seen_occupied,
+                    places_delta=count.places - count.seen_places,
+                    reason=OccupancyReason.COUNT,
+                    by=by,
+                    submission=submission,
+                )
+            )
+    return events
