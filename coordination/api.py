@@ -118,7 +118,10 @@ def shelters(request, filters: Query[ShelterFilters]):
 
     def build(snap: public.Snapshot) -> bytes:
         rows = [_shelter_out(s) for s in public.shelters_for_api(snap, chosen)]
-        return json.dumps(rows, cls=DjangoJSONEncoder).encode()
+        # Compact and UTF-8 as is: every byte is carried to each phone that asks.
+        return json.dumps(
+            rows, cls=DjangoJSONEncoder, separators=(",", ":"), ensure_ascii=False
+        ).encode()
 
     # One serialisation per change and minute, shared by every client asking the same.
     page = public.cached_page(f"api:shelters:{chosen.key}", build)

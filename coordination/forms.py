@@ -1,8 +1,11 @@
 """Forms for registering households, placing them and sharing meals (phone-first, crispy)."""
 
+import functools
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -229,3 +232,24 @@ class PublicFilterForm(forms.Form):
             wheelchair=bool(data.get("wheelchair")),
             group=data.get("group"),
         )
+
+
+MEMO_QUERY_LENGTH = 200  # real filter addresses are short; longer ones are not remembered
+
+
+@functools.lru_cache(maxsize=512)
+def _memoised_public_filters(query_string: str) -> PublicFilters | None:
+    form = PublicFilterForm(QueryDict(query_string) or None)
+    return None if form.errors else form.filters()
+
+
+def public_filters(query_string: str) -> PublicFilters | None:
+    """The filters of a public page address, or None when one is invalid (the page then
+    shows the visitor's input with the message at the field).
+
+    Remembered per address: under a crowd the same few addresses come again and again, and
+    building a form costs as much as the rest of serving a cached page.
+    """
+    if len(query_string) > MEMO_QUERY_LENGTH:
+        return _memoised_public_filters.__wrapped__(query_string)
+    return _memoised_public_filters(query_string)

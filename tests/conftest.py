@@ -67,9 +67,10 @@ def _fast_and_isolated(settings):
     }
     settings.LANGUAGE_CODE = "en"
     settings.PUBLIC_PAGE_LOCAL_SECONDS = 0  # tests read their own writes at once
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():  # the shared cache and each process' rate-limit counters
+        cache.clear()
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = True

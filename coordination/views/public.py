@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 
 from .. import public
 from ..clients import public_rate_limit
-from ..forms import PublicFilterForm
+from ..forms import PublicFilterForm, public_filters
 
 FIRST_PAGE = 40  # keeps the first load small on a weak connection; "show all" lists the rest
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
@@ -23,29 +23,35 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 @public_rate_limit
 def shelter_list(request):
     """Where can we sleep and eat tonight: open shelters, most free first, and meals."""
-    form = PublicFilterForm(request.GET or None)
-    filters = form.filters()
     show_all = request.GET.get("all") == "1"
+    filters = public_filters(request.META.get("QUERY_STRING", ""))
+    if filters is None:  # an invalid filter: shows the visitor's own input back, not shared
+        form = PublicFilterForm(request.GET)
+        body = _render_list(request, form, form.filters(), show_all, public.snapshot())
+        return HttpResponse(body)
 
     def build(snap: public.Snapshot) -> bytes:
-        shelters = public.shelters_for_public(snap, filters)
-        now = timezone.now()
-        context = {
-            "form": form,
-            "shelters": shelters if show_all else shelters[:FIRST_PAGE],
-            "hidden": 0 if show_all else max(len(shelters) - FIRST_PAGE, 0),
-            "meals": public.meals_now(snap, now),
-            "version": snap.version,
-            "now": now,
-            "today": timezone.localdate(now),  # the city's date: a meal "today" shows no date
-        }
-        return render_to_string("coordination/public/shelter_list.html", context, request).encode()
+        form = PublicFilterForm(request.GET or None)
+        return _render_list(request, form, filters, show_all, snap)
 
-    if form.errors:  # shows the visitor's own input back: not shared
-        return HttpResponse(build(public.snapshot()))
     # The variant is built from the cleaned filters, so made-up parameters share one entry.
     variant = f"page:{get_language()}:{filters.key}:{int(show_all)}"
     return public.page_response(request, public.cached_page(variant, build))
+
+
+def _render_list(request, form, filters, show_all: bool, snap: public.Snapshot) -> bytes:
+    shelters = public.shelters_for_public(snap, filters)
+    now = timezone.now()
+    context = {
+        "form": form,
+        "shelters": shelters if show_all else shelters[:FIRST_PAGE],
+        "hidden": 0 if show_all else max(len(shelters) - FIRST_PAGE, 0),
+        "meals": public.meals_now(snap, now),
+        "version": snap.version,
+        "now": now,
+        "today": timezone.localdate(now),  # the city's date: a meal "today" shows no date
+    }
+    return render_to_string("coordination/public/shelter_list.html", context, request).encode()
 
 
 @public_rate_limit

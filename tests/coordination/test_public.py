@@ -303,3 +303,16 @@ def test_version_changes_when_figures_change(client, django_capture_on_commit_ca
         )
     assert client.get("/api/v1/version/").json()["version"] != before
     assert json.loads(client.get("/api/v1/version/").content)["version"] == public.current_version()
+
+
+def test_public_filters_are_read_from_the_address_once_and_remembered():
+    from coordination.forms import public_filters
+
+    family_of_four = public_filters("family=on&group=4")
+    assert family_of_four == public.PublicFilters(family=True, group=4)
+    assert public_filters("family=on&group=4") is family_of_four  # remembered, not rebuilt
+    assert public_filters("") == public.PublicFilters()
+    assert public_filters("group=many") is None  # the page shows the message at the field
+    assert public_filters("group=0") is None
+    long_address = "pet=on&" + "x=" + "y" * 300  # parsed, just not remembered
+    assert public_filters(long_address) == public.PublicFilters(pets=True)

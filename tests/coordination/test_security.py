@@ -6,6 +6,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import redis
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.urls import reverse
 
 from tests.environment import clean_environment
@@ -103,6 +106,16 @@ def test_public_page_and_api_are_rate_limited_per_client(client, settings, url):
     assert "Too many requests" in refused.content.decode()
     other_client = client.get(url, REMOTE_ADDR="10.1.2.3")
     assert other_client.status_code == 200
+
+
+@pytest.mark.django_db
+def test_rate_limit_counters_stay_in_the_process_and_cost_no_redis_trip(client, settings):
+    settings.PUBLIC_RATE_LIMIT = "3/m"
+    assert [client.get("/").status_code for _ in range(4)][-1] == 429
+    counters = caches[settings.RATELIMIT_USE_CACHE]
+    assert isinstance(counters, LocMemCache)
+    redis_client = redis.Redis.from_url(settings.REDIS_URL)
+    assert settings.REDIS_URL and not redis_client.keys("*rl:*")
 
 
 @pytest.mark.django_db
