@@ -1,6 +1,6 @@
 """Benchmark the public page and API under a crowd (run on demand, not part of the suite).
 
-    uv run python -m tests.bench.bench_public [--seconds 10] [--rounds 3] [--connections 32]
+    uv run python -m tests.bench.bench_public [--seconds 10] [--rounds 5] [--connections 32]
 
 Loads 500 shelters with 5,000 spaces into a fresh PostgreSQL database `shelter_bench`, serves
 the app with gunicorn (2 workers, Redis cache), drives `/`, `/api/v1/shelters/` and a bare
@@ -86,7 +86,7 @@ PATHS = ["/bench/floor/", "/", "/api/v1/shelters/"]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=32)
     args = parser.parse_args()
     if not shutil.which("wrk"):
