@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
+from .language import in_site_language
 from .models import Alert
 
 SIGNATURE_HEADER = "X-Shelter-Signature"
@@ -86,6 +87,7 @@ def alert_subject(alert: Alert) -> str:
     return (_("[Shelter alert] %(message)s") % {"message": alert.message})[:200]
 
 
+@in_site_language
 def send_alert_email(*, alert: Alert, to: str) -> None:
     link = settings.SITE_URL.rstrip("/") + reverse("coordination:alerts")
     body = _("%(message)s\n\nRaised %(when)s. Open alerts: %(link)s\n") % {

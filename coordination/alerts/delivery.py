@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import channels, selectors
+from .language import in_site_language
 from .models import Alert, AlertDelivery, Channel, DeliveryStatus
 from .recipients import MorningSummary
 
@@ -164,6 +165,7 @@ def deliveries_sweep(
     return deliveries_enqueue(due)
 
 
+@in_site_language
 def summary_send(*, day: date | None = None) -> int:
     """Email the morning summary to each coordinator subscribed by email, once a day.
 

@@ -19,6 +19,7 @@ from shelter.models import TAKING_PEOPLE, Shelter
 
 from . import rules, selectors
 from .delivery import deliveries_create, deliveries_enqueue
+from .language import in_site_language
 from .models import Alert, AlertKind, AlertRule, default_rule
 
 logger = logging.getLogger(__name__)
@@ -182,6 +183,7 @@ def _shelter_locked(shelter_id: int) -> Shelter | None:
     return Shelter.objects.select_for_update().filter(pk=shelter_id).first()
 
 
+@in_site_language
 def alerts_evaluate_shelter(
     *, shelter_id: int, city_rules: bool = True, now: datetime | None = None
 ) -> list[Alert]:
@@ -208,6 +210,7 @@ def _rule_locked(kind: AlertKind) -> AlertRule:
     return AlertRule.objects.select_for_update().filter(kind=kind).first() or default_rule(kind)
 
 
+@in_site_language
 def alerts_evaluate_city(*, city: str) -> list[Alert]:
     """Free places across the city's open shelters against the threshold and the waiting."""
     with transaction.atomic():
@@ -235,6 +238,7 @@ def alerts_evaluate_city(*, city: str) -> list[Alert]:
         )
 
 
+@in_site_language
 def alerts_evaluate_meals(*, city: str, now: datetime | None = None) -> list[Alert]:
     """Today's portions in the city against the people staying in its shelters."""
     today = timezone.localdate(now or timezone.now())
@@ -271,6 +275,7 @@ def _shelters_to_check() -> list[int]:
     )
 
 
+@in_site_language
 def alerts_check_stale(*, now: datetime | None = None) -> int:
     """Stale data for every shelter (periodic). Returns how many alerts were raised."""
     now = now or timezone.now()

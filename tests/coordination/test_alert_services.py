@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import IntegrityError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from coordination import services as coordination_services
 from coordination.alerts import delivery, services
@@ -213,6 +213,20 @@ def test_alert_texts_carry_no_personal_data(room, coordinator):
     assert raised and len(mail.outbox) == len(raised)
     for text in texts:
         assert "Olga" not in text and "Secretova" not in text and "555" not in text
+
+
+def test_alert_texts_are_in_the_site_language_whatever_the_request_language(room, settings):
+    # A volunteer with an English page triggers the evaluation; the coordinators read Russian.
+    settings.LANGUAGE_CODE = "ru"
+    AlertSubscriptionFactory()
+    with translation.override("en"):
+        _set(room, 10)
+        (alert,) = services.alerts_evaluate_shelter(shelter_id=room.shelter_id)
+        for delivery_id in AlertDelivery.objects.values_list("pk", flat=True):
+            deliver_alert.apply(args=[delivery_id])
+        assert translation.get_language() == "en"  # the request's language is left as it was
+    assert alert.message == "Cinema Park: мест нет, заняты все места (10)."
+    assert mail.outbox[0].subject.startswith("[Оповещение о приюте]")  # noqa: RUF001
 
 
 # --- recipients and deliveries -----------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Volunteer and manager pages through the test client, for every role."""
 
+import re
 import uuid
 
 import pytest
@@ -291,3 +292,11 @@ def test_wrong_password_gets_a_message(client, volunteer):
     response = client.post(reverse("login"), {"username": volunteer.username, "password": "nope"})
     assert response.status_code == 200
     assert "correct username and password" in response.content.decode()
+
+
+def test_phones_get_one_menu_button_and_the_page_keeps_ids_unique(as_user, volunteer):
+    body = as_user(volunteer).get(reverse("shelter:mine")).content.decode()
+    assert '<details class="d-md-none site-menu">' in body  # opens without JavaScript
+    ids = re.findall(r'\sid="([^"]+)"', body)
+    assert len(ids) == len(set(ids))
+    assert 'id="language-select"' in body and 'id="language-select-menu"' in body
