@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
+from pydantic import BaseModel
 
 from . import public
 from .clients import public_rate_limit
@@ -78,7 +79,7 @@ class VersionOut(Schema):
     version: int
 
 
-class ShelterFilters(Schema):
+class ShelterFilters(BaseModel):  # plain pydantic: no per-request wrapping of the values
     family: bool = False
     women: bool = False
     pet: bool = False
