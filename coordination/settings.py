@@ -141,6 +141,9 @@ else:
 CACHES["ratelimit"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "ratelimit",
+    # One counter per client address and minute: room for a crowd (under 20 MB), so a busy
+    # bot's counter is not culled to make way for others (Django's default keeps 300).
+    "OPTIONS": {"MAX_ENTRIES": 50_000},
 }
 RATELIMIT_USE_CACHE = "ratelimit"
 
