@@ -87,6 +87,12 @@ def test_a_volunteers_count_shows_on_the_public_page_after_reload(city, browser,
     volunteer_page.click("div.save-bar button")
     assert "occupied 50 → 47" in volunteer_page.locator(".alert-success").inner_text()
     screenshot(volunteer_page, "volunteer-count-saved")
+    # On a phone the links wait behind one Menu button, which opens without JavaScript.
+    log_out = volunteer_page.locator(".site-menu").get_by_role("button", name="Log out")
+    assert not log_out.is_visible()
+    volunteer_page.click(".site-menu summary")
+    assert log_out.is_visible()
+    screenshot(volunteer_page, "volunteer-menu-open")
 
     public_page.reload()
     assert "13 free" in public_page.locator("li.card", has_text="Cinema Park").inner_text()
