@@ -149,14 +149,12 @@ def _fill(shelter: Shelter, spaces, by) -> None:
             delta = round(occupied * share) - counted
             if not delta:
                 continue
-            shelter_services.occupancy_change(
+            event = shelter_services.occupancy_change(
                 space_id=space.pk, delta=delta, reason=OccupancyReason.COUNT, by=by
             )
             counted += delta
             # Dated back afterwards: the occupancy service records every change as made now.
-            OccupancyEvent.objects.filter(pk=space.events.latest("pk").pk).update(
-                at=now - timedelta(hours=hours_ago)
-            )
+            OccupancyEvent.objects.filter(pk=event.pk).update(at=now - timedelta(hours=hours_ago))
 
 
 def load_demo_data() -> bool:

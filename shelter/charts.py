@@ -87,6 +87,10 @@ def _time_ticks(start: datetime, end: datetime, hours: int) -> list[tuple[dateti
 EDGE = 24
 
 
+def _x_tick(position: float, label: str) -> Tick:
+    return Tick(position, label if position <= WIDTH - RIGHT - EDGE else "")
+
+
 def line_chart(points: list[OccupancyPoint], *, hours: int) -> LineChart:
     """Places and occupied over time, scaled into the plot area; negative figures read as 0."""
     start, end = points[0].at, points[-1].at
@@ -111,10 +115,7 @@ def line_chart(points: list[OccupancyPoint], *, hours: int) -> LineChart:
         places=line((p, p.places) for p in points),
         occupied=occupied,
         occupied_area=f"{x(start)},{baseline} {occupied} {x(end)},{baseline}",
-        x_ticks=[
-            Tick(x(moment), label if x(moment) <= WIDTH - RIGHT - EDGE else "")
-            for moment, label in _time_ticks(start, end, hours)
-        ],
+        x_ticks=[_x_tick(x(moment), label) for moment, label in _time_ticks(start, end, hours)],
         y_ticks=[Tick(y(value), str(value)) for value in range(0, top_value + 1, step)],
         first=points[0],
         last=points[-1],
