@@ -159,7 +159,7 @@ def meals(request):
 @api.get("/version/", response=VersionOut, summary="Changes whenever any public figure changes")
 @public_rate_limit
 def version(request):
-    return {"version": public.current_version()}
+    return {"version": public.version_now()}
 
 
 HXL_COLUMNS = [

@@ -4,10 +4,16 @@ Thousands of people refreshing at a border crossing read this from the cache (Re
 REDIS_URL is set), not from the database. Any change bumps a version number; a snapshot is
 stored under its version, so a rebuild racing with a change can never be served as current.
 No personal data is ever put in here.
+
+Redis is an accelerator, not a dependency: when the cache cannot be reached, each process
+rebuilds the snapshot from the database at most every DEGRADED_REBUILD_SECONDS and keeps it
+in memory; when the database cannot be reached either, it serves the last snapshot it has,
+whose `built_at` the pages show ("figures as of 21:40").
 """
 
 import gzip
 import hashlib
+import logging
 import threading
 import time as time_module
 from collections import OrderedDict
@@ -17,17 +23,30 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from redis import RedisError
 
 from shelter.models import TAKING_PEOPLE, Shelter, Space
 
 from .models import MealOffer
 
+logger = logging.getLogger(__name__)
+
 VERSION_KEY = "public:version"
 SNAPSHOT_KEY = "public:snapshot:{version}"
-SNAPSHOT_TTL = 24 * 3600  # a safety net: every change invalidates long before
+# Every change invalidates at once; the short lifetime bounds how stale a snapshot can be
+# when an invalidation was lost (Redis unreachable at the moment of the change).
+SNAPSHOT_TTL = 60
+# Without the cache, each process rebuilds from the database at most this often.
+DEGRADED_REBUILD_SECONDS = 5
+# Figures older than this are shown with their time ("figures as of 21:40").
+SNAPSHOT_USUAL_AGE = timedelta(minutes=2)
+# Errors of an unreachable cache (redis-py's, and the sockets' beneath them).
+CACHE_ERRORS = (RedisError, OSError)
+# Guards what each process keeps for itself: rendered pages and the cache-less snapshot.
+_local_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -117,41 +136,124 @@ class Snapshot:
     version: int
     shelters: list[PublicShelter] = field(default_factory=list)
     meals: list[PublicMeal] = field(default_factory=list)
+    built_at: datetime = field(default_factory=timezone.now)
+
+    def is_old(self, now: datetime) -> bool:
+        """Older than a snapshot ever is while the cache and the database answer."""
+        return now - self.built_at > SNAPSHOT_USUAL_AGE
+
+
+# After a cache error this process leaves the cache alone for a few seconds, so a Redis that
+# hangs rather than refuses costs one timeout per process, not one per request.
+CACHE_RETRY_SECONDS = 3
+_cache_down_until = 0.0
+
+
+class CacheSkipped(RedisError):
+    """The cache failed a moment ago: not asked again yet."""
+
+
+def _cached(method: str, *args, **kwargs):
+    """cache.<method>(...) behind the breaker: raises a CACHE_ERRORS error when it is open."""
+    global _cache_down_until
+    if time_module.monotonic() < _cache_down_until:
+        raise CacheSkipped(method)
+    try:
+        return getattr(cache, method)(*args, **kwargs)
+    except CACHE_ERRORS:
+        _cache_down_until = time_module.monotonic() + CACHE_RETRY_SECONDS
+        raise
 
 
 def current_version() -> int:
-    version = cache.get(VERSION_KEY)
+    version = _cached("get", VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY, 1)
+        _cached("add", VERSION_KEY, 1, timeout=None)
+        version = _cached("get", VERSION_KEY, 1)
     return version
 
 
-def invalidate() -> None:
-    """Make the next reader rebuild; called once the change has committed."""
+def version_now() -> int:
+    """The version a page shows, also while the cache is unreachable (then the local one)."""
     try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # no version yet: nothing cached to invalidate
-        cache.add(VERSION_KEY, 1, timeout=None)
+        return current_version()
+    except CACHE_ERRORS:
+        return _degraded_snapshot().version
+
+
+def invalidate() -> None:
+    """Make the next reader rebuild; called once the change has committed. Never raises.
+
+    With the cache unreachable the bump is lost; the snapshot's short lifetime (SNAPSHOT_TTL)
+    then bounds how long the old figures can be served once the cache is back.
+    """
+    try:
+        try:
+            _cached("incr", VERSION_KEY)
+        except ValueError:  # no version yet: nothing cached to invalidate
+            _cached("add", VERSION_KEY, 1, timeout=None)
+    except CACHE_ERRORS:
+        logger.warning("cache unreachable: public snapshot not invalidated")
+    with _local_lock:
+        _degraded["snapshot"] = None  # this process's own fallback rebuilds too
 
 
 def invalidate_on_commit() -> None:
-    transaction.on_commit(invalidate)
+    transaction.on_commit(invalidate, robust=True)
 
 
 def snapshot() -> Snapshot:
-    """The current snapshot, from the cache when it holds this version (no database query)."""
-    version = current_version()
-    key = SNAPSHOT_KEY.format(version=version)
-    cached = cache.get(key)
+    """The current snapshot, from the cache when it holds this version (no database query).
+
+    Falls back to a snapshot kept in this process when the cache is unreachable.
+    """
+    try:
+        version = current_version()
+        key = SNAPSHOT_KEY.format(version=version)
+        cached = _cached("get", key)
+    except CACHE_ERRORS:
+        logger.warning("cache unreachable: public snapshot from this process")
+        return _degraded_snapshot()
     if cached is None:
         cached = _build(version)
-        cache.set(key, cached, SNAPSHOT_TTL)
+        try:
+            _cached("set", key, cached, SNAPSHOT_TTL)
+        except CACHE_ERRORS:
+            logger.warning("cache unreachable: public snapshot not stored")
     return cached
+
+
+_degraded: dict[str, Snapshot | float | None] = {"snapshot": None, "built": 0.0, "last": None}
+
+
+def _degraded_snapshot() -> Snapshot:
+    """Without the cache: rebuilt from the database every few seconds, kept in this process.
+
+    Without the database too, the last snapshot this process built (its `built_at` tells
+    how old); only a process that never built one has nothing to serve and raises.
+    """
+    now = time_module.monotonic()
+    with _local_lock:
+        kept, built = _degraded["snapshot"], _degraded["built"]
+    if kept is not None and now - built < DEGRADED_REBUILD_SECONDS:
+        return kept
+    try:
+        # A version of its own, moving with each rebuild, so "refresh by itself" still works.
+        fresh = _build(version=-int(time_module.time()))
+    except DatabaseError:
+        last = _degraded["last"]
+        if last is None:
+            raise
+        logger.warning("database unreachable: public figures as of %s", last.built_at)
+        return last
+    with _local_lock:
+        _degraded.update(snapshot=fresh, built=now, last=fresh)
+    return fresh
 
 
 PAGE_KEY = "public:page:{version}:{minute}:{variant}"
 PAGE_TTL = 120
+DEGRADED_PAGE_SECONDS = 2  # without the cache, a process reuses its own render this long
 LOCAL_PAGES = 256  # most variants one process keeps (filters x languages in practice)
 
 
@@ -162,7 +264,6 @@ class Page:
 
 
 _local_pages: OrderedDict[str, tuple[float, Page]] = OrderedDict()
-_local_lock = threading.Lock()
 
 
 def cached_page(variant: str, render: Callable[[Snapshot], bytes]) -> Page:
@@ -181,13 +282,23 @@ def cached_page(variant: str, render: Callable[[Snapshot], bytes]) -> Page:
         if hit and hit[0] > now:
             return hit[1]
     key = PAGE_KEY.format(
-        version=current_version(), minute=int(timezone.now().timestamp() // 60), variant=variant
+        version=version_now(), minute=int(timezone.now().timestamp() // 60), variant=variant
     )
-    page = cache.get(key)
+    shared = True
+    try:
+        page = _cached("get", key)
+    except CACHE_ERRORS:
+        page, shared = None, False
     if page is None:
         body = render(snapshot())
         page = Page(body=body, gzipped=gzip.compress(body, compresslevel=6))
-        cache.set(key, page, PAGE_TTL)
+        if shared:
+            try:
+                _cached("set", key, page, PAGE_TTL)
+            except CACHE_ERRORS:
+                shared = False
+    if not shared:  # no cache: each process keeps its own render a little longer
+        local_seconds = max(local_seconds, DEGRADED_PAGE_SECONDS)
     if local_seconds:
         with _local_lock:
             _local_pages[variant] = (now + local_seconds, page)

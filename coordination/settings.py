@@ -130,7 +130,12 @@ STORAGES = {
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that hangs must not hang the page: give up fast, serve without it.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -162,7 +167,19 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A web request must not hang on a dead broker: give up publishing quickly (callers fall back).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "socket_keepalive": True,
+    "retry_on_timeout": True,
+    "health_check_interval": 10,  # a connection Redis dropped is noticed, not reused dead
+}
+# After Redis comes back the worker reconnects within seconds (coordination/celery.py), and
+# never gives up; tasks it was running when the connection dropped finish (they are
+# idempotent) rather than being cancelled and run again.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CONSUMER = "coordination.celery:QuickReconnectConsumer"
 
 # e.g. smtp+tls://user:password@smtp.example.org:587 ; the console backend prints mails.
 _email = env.email("EMAIL_URL", default="consolemail://")
@@ -240,6 +257,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-personal-data": {
         "task": "coordination.tasks.purge_personal_data",
         "schedule": 24 * 3600.0,
+    },
+    # Changes whose evaluation task was lost (broker down, worker killed) wait in the outbox.
+    "alerts-evaluate-changes": {
+        "task": "coordination.alerts.evaluate_changes",
+        "schedule": 30.0,
     },
     "alerts-sweep-deliveries": {
         "task": "coordination.alerts.sweep_deliveries",

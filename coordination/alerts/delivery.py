@@ -22,6 +22,10 @@ from .recipients import MorningSummary
 logger = logging.getLogger(__name__)
 
 
+# A pending delivery is queued again this long past its due time (its task may be lost).
+SWEEP_AFTER = timedelta(minutes=1)
+
+
 def claim_lease() -> timedelta:
     """How long a claim holds: past the task's hard time limit its worker is surely gone."""
     return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
@@ -62,8 +66,16 @@ def deliveries_enqueue(delivery_ids: list[int]) -> int:
                 len(delivery_ids) - queued,
                 exc_info=True,
             )
+            _due_for_sweeper(delivery_ids[queued:])
             return queued
     return len(delivery_ids)
+
+
+def _due_for_sweeper(delivery_ids: list[int]) -> None:
+    """Never queued: the sweeper's next run takes them, not one a minute later."""
+    AlertDelivery.objects.filter(pk__in=delivery_ids, status=DeliveryStatus.PENDING).update(
+        next_attempt_at=timezone.now() - SWEEP_AFTER
+    )
 
 
 def delivery_claim(*, delivery_id: int, now: datetime | None = None) -> bool:
@@ -139,9 +151,7 @@ def deliveries_retry(*, delivery_ids) -> int:
 SWEEP_BATCH = 500
 
 
-def deliveries_sweep(
-    *, now: datetime | None = None, pending_for: timedelta = timedelta(minutes=1)
-) -> int:
+def deliveries_sweep(*, now: datetime | None = None, pending_for: timedelta = SWEEP_AFTER) -> int:
     """Queue again deliveries pending for over `pending_for` past their due time, and claims
     past their lease (a worker died). Returns how many were queued.
 

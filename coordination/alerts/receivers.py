@@ -6,7 +6,7 @@ from django.dispatch import receiver
 
 from shelter.signals import occupancy_changed
 
-from .tasks import evaluate_shelter_soon
+from .tasks import evaluate_changes_soon
 
 logger = logging.getLogger(__name__)
 
@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 def evaluate_alerts_after_change(sender, *, shelter_id: int, **kwargs) -> None:
     """Queue the alert rules for the shelter; never raise into the request that changed it."""
     try:
-        evaluate_shelter_soon(shelter_id)
+        evaluate_changes_soon(shelter_id)
     except Exception:
-        # The change is committed and the periodic re-check will see it: log, don't fail.
+        # The change is committed and waits in the outbox for the periodic run: log, don't fail.
         logger.exception("alert evaluation for shelter %s failed", shelter_id)

@@ -1,8 +1,9 @@
 """Evaluating the rules, raising, clearing and acknowledging alerts.
 
-Lock order: a Shelter row (as the shelter services take it), or the AlertRule row of a city
-rule, never both in one transaction. Raising is guarded by the partial unique constraint on
-an uncleared alert's key, so two evaluations at once still raise one alert.
+Lock order: a Shelter row (as the shelter services take it), then the AlertRule row of a city
+rule; nothing that holds an AlertRule row takes a Shelter lock. Raising is guarded by the
+partial unique constraint on an uncleared alert's key, so two evaluations at once still raise
+one alert.
 """
 
 import logging
@@ -15,7 +16,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shelter.models import TAKING_PEOPLE, Shelter
+from shelter.models import TAKING_PEOPLE, OccupancyOutbox, Shelter
 
 from . import rules, selectors
 from .delivery import deliveries_create, deliveries_enqueue
@@ -64,7 +65,7 @@ def alert_raise(
                 raise
             return None  # another evaluation raised it first
         delivery_ids = deliveries_create(alert)
-    transaction.on_commit(lambda: deliveries_enqueue(delivery_ids))
+    transaction.on_commit(lambda: deliveries_enqueue(delivery_ids), robust=True)
     logger.info("alert %s raised: %s (%s deliveries)", alert.pk, key, len(delivery_ids))
     return alert
 
@@ -127,8 +128,11 @@ def _apply(changes: rules.Changes, *, rule_by_kind, city: str, shelter_id=None, 
     return raised
 
 
-def _evaluate_capacity(shelter: Shelter, rule_by_kind: dict[str, AlertRule]) -> list[Alert]:
-    figures = selectors.shelter_capacity(shelter)
+def _evaluate_capacity(
+    shelter: Shelter, rule_by_kind: dict[str, AlertRule], figures: rules.Capacity | None = None
+) -> list[Alert]:
+    """The capacity rules on `figures` (a recorded change), else on the shelter as it is now."""
+    figures = figures or selectors.shelter_capacity(shelter)
     nearly, room = selectors.shelter_percents(shelter.pk, rule_by_kind[AlertKind.NEARLY_FULL])
     changes = rules.capacity_changes(
         figures,
@@ -201,6 +205,48 @@ def alerts_evaluate_shelter(
         raised += _evaluate_stale(shelter, rule_by_kind, now=now)
     if city_rules:
         raised += alerts_evaluate_city(city=shelter.city)
+    return raised
+
+
+@in_site_language
+def alerts_evaluate_changes(
+    *, shelter_id: int | None = None, now: datetime | None = None
+) -> list[Alert]:
+    """Replay the recorded changes (the occupancy outbox) through the rules, oldest first.
+
+    Each shelter in one transaction under its lock: writers hold that lock while they add a
+    row, so every row we read is committed and none can slip in between. The alerts raised
+    and the rows deleted commit together: a worker killed half-way leaves the rows for the
+    next run, and no change is evaluated twice. Each row is evaluated with the figures the
+    change left, so a shelter that filled and emptied while the broker was down still raises
+    both alerts, in order.
+    """
+    now = now or timezone.now()
+    pending = OccupancyOutbox.objects.order_by().values_list("shelter_id", flat=True).distinct()
+    if shelter_id is not None:
+        pending = pending.filter(shelter_id=shelter_id)
+    raised = []
+    for pending_id in sorted(pending):
+        raised += _replay_changes(pending_id, now=now)
+    return raised
+
+
+def _replay_changes(shelter_id: int, *, now: datetime) -> list[Alert]:
+    with transaction.atomic():
+        shelter = _shelter_locked(shelter_id)
+        changes = list(OccupancyOutbox.objects.filter(shelter_id=shelter_id).order_by("pk"))
+        if shelter is None or not changes:
+            return []  # another worker replayed them first (a deleted shelter takes its rows)
+        rule_by_kind = selectors.alert_rules()
+        raised = []
+        for change in changes:
+            figures = rules.Capacity(
+                places=change.places, taken=change.taken, takes_people=change.takes_people
+            )
+            raised += _evaluate_capacity(shelter, rule_by_kind, figures)
+        raised += _evaluate_stale(shelter, rule_by_kind, now=now)
+        raised += alerts_evaluate_city(city=shelter.city)
+        OccupancyOutbox.objects.filter(pk__in=[change.pk for change in changes]).delete()
     return raised
 
 
@@ -294,8 +340,11 @@ def alerts_check_meals(*, now: datetime | None = None) -> int:
 
 
 def alerts_check_all(*, now: datetime | None = None) -> int:
-    """Every rule for every shelter and city: catches what a lost evaluation missed."""
-    raised = 0
+    """Every rule for every shelter and city: catches what a lost evaluation missed.
+
+    Recorded changes are replayed first, so the figures as they are now come last.
+    """
+    raised = len(alerts_evaluate_changes(now=now))
     for shelter_id in _shelters_to_check():
         raised += len(alerts_evaluate_shelter(shelter_id=shelter_id, city_rules=False, now=now))
     for city in selectors.cities():

@@ -6,6 +6,7 @@ Names are fixed (`coordination.alerts.*`) because the beat schedule in the datab
 import logging
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 
 from . import channels, delivery, services
@@ -15,24 +16,34 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="coordination.alerts.evaluate_shelter", acks_late=True, ignore_result=True)
 def evaluate_shelter(shelter_id: int) -> int:
-    """The rules for a shelter and its city after a change. Idempotent: safe twice or late."""
+    """The rules for a shelter and its city as they are now. Idempotent: safe twice or late."""
     return len(services.alerts_evaluate_shelter(shelter_id=shelter_id))
 
 
-def evaluate_shelter_soon(shelter_id: int) -> None:
-    """Queue the evaluation; if the broker is down, evaluate here rather than lose it.
+@shared_task(name="coordination.alerts.evaluate_changes", acks_late=True, ignore_result=True)
+def evaluate_changes(shelter_id: int | None = None) -> int:
+    """Replay the recorded changes of one shelter (or all). Exactly once per change.
 
-    In-process the alerts are recorded all the same; their deliveries wait, pending, for the
-    sweeper once the broker is back.
+    The outbox rows are deleted in the transaction that evaluates them, so a copy of this
+    task that runs twice, late, or after a worker was killed finds nothing or the rest.
+    """
+    return len(services.alerts_evaluate_changes(shelter_id=shelter_id))
+
+
+def evaluate_changes_soon(shelter_id: int) -> None:
+    """Queue the replay of a shelter's changes; if the broker is down, replay them here.
+
+    Nothing is lost either way: the changes wait in the outbox, and the periodic
+    `evaluate_changes` run (and the next change) picks up what no task did.
     """
     try:
-        evaluate_shelter.delay(shelter_id)
+        evaluate_changes.delay(shelter_id)
         return
     except Exception:  # kombu raises a variety of errors when Redis is unreachable
-        if evaluate_shelter.app.conf.task_always_eager:
+        if evaluate_changes.app.conf.task_always_eager:
             raise  # in-process already: a real error, not a broker outage
         logger.warning("broker unreachable; evaluating alerts of shelter %s in-process", shelter_id)
-    services.alerts_evaluate_shelter(shelter_id=shelter_id)
+    services.alerts_evaluate_changes(shelter_id=shelter_id)
 
 
 @shared_task(
@@ -103,3 +114,13 @@ def check_meals() -> int:
 def morning_summary() -> int:
     """The daily summary mail. At most once per address and day (claimed before sending)."""
     return delivery.summary_send()
+
+
+@worker_ready.connect
+def catch_up_on_start(sender, **kwargs) -> None:
+    """A worker that (re)starts first replays waiting changes and sweeps deliveries."""
+    try:
+        evaluate_changes.delay()
+        sweep_deliveries.delay()
+    except Exception:  # the broker went away again: beat's runs will do it
+        logger.warning("could not queue the catch-up after the worker started", exc_info=True)

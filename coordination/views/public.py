@@ -47,9 +47,9 @@ def _render_list(request, form, filters, show_all: bool, snap: public.Snapshot) 
         "shelters": shelters if show_all else shelters[:FIRST_PAGE],
         "hidden": 0 if show_all else max(len(shelters) - FIRST_PAGE, 0),
         "meals": public.meals_now(snap, now),
-        "version": snap.version,
         "now": now,
         "today": timezone.localdate(now),  # the city's date: a meal "today" shows no date
+        **_snapshot_context(snap, now),
     }
     return render_to_string("coordination/public/shelter_list.html", context, request).encode()
 
@@ -70,9 +70,14 @@ def shelter_detail(request, pk: int):
             "meals": meals,
             "now": now,
             "today": timezone.localdate(now),
-            "version": snap.version,
+            **_snapshot_context(snap, now),
         },
     )
+
+
+def _snapshot_context(snap: public.Snapshot, now) -> dict:
+    """The version for "refresh by itself", and the figures' time when it is unusually old."""
+    return {"version": snap.version, "snapshot_old": snap.is_old(now), "built_at": snap.built_at}
 
 
 @public_rate_limit

@@ -1,10 +1,12 @@
 """Shelters, their spaces and the history of their occupancy.
 
 Counts are changed only through `shelter.services`; the constraints are the last word.
-`shelters`: Shelter and its assignments; `spaces`: Space and OccupancyEvent; `audit`: AuditEntry.
+`shelters`: Shelter and its assignments; `spaces`: Space and OccupancyEvent; `audit`: AuditEntry;
+`outbox`: OccupancyOutbox, the changes listeners still have to act on.
 """
 
 from .audit import AuditAction, AuditEntry
+from .outbox import OccupancyOutbox
 from .shelters import (
     TAKING_PEOPLE,
     MembershipRole,
@@ -33,6 +35,7 @@ __all__ = [
     "AuditEntry",
     "MembershipRole",
     "OccupancyEvent",
+    "OccupancyOutbox",
     "OccupancyReason",
     "Shelter",
     "ShelterKind",

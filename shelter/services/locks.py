@@ -6,13 +6,18 @@ space_save / space_delete (capacity edits), shelter_set_status (open, close) and
 shelter_mark_full.
 """
 
+import logging
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.db.models import F, Sum
+from django.db.models.functions import Coalesce
 
 from ..errors import ShelterClosed
-from ..models import TAKING_PEOPLE, Shelter, Space
+from ..models import TAKING_PEOPLE, OccupancyOutbox, Shelter, Space
 from ..signals import occupancy_changed
+
+logger = logging.getLogger(__name__)
 
 
 def lock_shelter(shelter_id: int) -> Shelter:
@@ -38,8 +43,45 @@ def shelters_lock(shelter_ids: Sequence[int]) -> None:
 
 
 def announce(shelter_id: int, space_ids: Sequence[int]) -> None:
-    """Tell listeners (status refresh, public cache, alerts) once the change has committed."""
-    ids = list(space_ids)
-    transaction.on_commit(
-        lambda: occupancy_changed.send(sender=Space, shelter_id=shelter_id, space_ids=ids)
+    """Record the change in the outbox, and tell listeners once it has committed.
+
+    Called inside the change's transaction, with the shelter locked: the outbox row (the
+    shelter's figures after the change) commits or rolls back with the change itself.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("announce() belongs inside the transaction of the change")
+    figures = (
+        Shelter.objects.filter(pk=shelter_id)
+        .values("status")
+        .annotate(
+            places=Coalesce(Sum("spaces__places"), 0),
+            taken=Coalesce(
+                Sum(F("spaces__occupied") + F("spaces__held") + F("spaces__blocked")), 0
+            ),
+        )
+        .get()
     )
+    OccupancyOutbox.objects.create(
+        shelter_id=shelter_id,
+        places=figures["places"],
+        taken=figures["taken"],
+        takes_people=figures["status"] in TAKING_PEOPLE,
+    )
+    ids = list(space_ids)
+    transaction.on_commit(lambda: _send(shelter_id, ids), robust=True)
+
+
+def _send(shelter_id: int, space_ids: list[int]) -> None:
+    # Each listener on its own: one that fails (Redis down, say) never stops the others,
+    # and never turns the committed change into an error for the volunteer.
+    results = occupancy_changed.send_robust(
+        sender=Space, shelter_id=shelter_id, space_ids=space_ids
+    )
+    for listener, result in results:
+        if isinstance(result, Exception):
+            logger.error(
+                "listener %s of shelter %s's change failed",
+                getattr(listener, "__qualname__", listener),
+                shelter_id,
+                exc_info=result,
+            )

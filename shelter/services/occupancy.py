@@ -76,7 +76,7 @@ def occupancy_change(
         except IntegrityError as exc:
             # A retried form post: the whole transaction, update included, is rolled back.
             raise AlreadySubmitted() from exc
-    announce(shelter_id, [space_id])
+        announce(shelter_id, [space_id])
     return event
 
 
@@ -96,7 +96,7 @@ def held_change(*, space_id: int, delta: int) -> Space:
         space = Space.objects.get(pk=space_id)
         if changed != 1:
             raise SpaceFull(space_id=space.pk, space_name=space.name, free=max(space.free, 0))
-    announce(shelter_id, [space_id])
+        announce(shelter_id, [space_id])
     return space
 
 

@@ -89,8 +89,8 @@ def shelter_set_status(
             what=f"{shelter.name}: {before} → {shelter.status}",
             details={"before": before, "asked": str(status), "after": str(shelter.status)},
         )
+        announce(shelter_id, [])
     logger.info("shelter %s status set to %s by user %s", shelter_id, status, by and by.pk)
-    announce(shelter_id, [])
     return shelter
 
 
@@ -118,8 +118,8 @@ def shelter_mark_full(*, shelter_id: int, by: AbstractBaseUser | None) -> Shelte
             what=f"{shelter.name}: {before} → marked full",
             details={"before": before, "after": ShelterStatus.FULL.value},
         )
+        announce(shelter_id, [])
     logger.info("shelter %s marked full by user %s", shelter_id, by and by.pk)
-    announce(shelter_id, [])
     return shelter
 
 

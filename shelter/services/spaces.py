@@ -54,6 +54,7 @@ def space_save(*, space: Space, fields: Sequence[str], by: AbstractBaseUser | No
                     reason=OccupancyReason.CORRECTION,
                     by=by,
                 )
+            announce(space.shelter_id, [space.pk])
     except IntegrityError as exc:
         if _constraint_violated(exc, "shelter_space_unique_name"):
             raise DuplicateSpaceName(space_name=space.name) from exc
@@ -63,7 +64,6 @@ def space_save(*, space: Space, fields: Sequence[str], by: AbstractBaseUser | No
                 space_id=space.pk, space_name=space.name, taken=current.taken
             ) from exc
         raise
-    announce(space.shelter_id, [space.pk])
     return space
 
 
@@ -78,4 +78,4 @@ def space_delete(*, space_id: int) -> None:
             raise SpaceNotEmpty(
                 space_id=space_id, space_name=space.name, people=space.occupied + space.held
             )
-    announce(space.shelter_id, [space_id])
+        announce(space.shelter_id, [space_id])

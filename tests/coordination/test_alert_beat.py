@@ -69,7 +69,7 @@ def test_a_failing_evaluation_never_breaks_the_change(django_capture_on_commit_c
     space = SpaceFactory(places=1)
     with (
         mock.patch(
-            "coordination.alerts.services.alerts_evaluate_shelter", side_effect=RuntimeError
+            "coordination.alerts.services.alerts_evaluate_changes", side_effect=RuntimeError
         ),
         caplog.at_level(logging.ERROR),
         django_capture_on_commit_callbacks(execute=True),
