@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init
 from celery.worker.consumer import Consumer
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coordination.settings")
@@ -28,3 +29,23 @@ class QuickReconnectConsumer(Consumer):
 app = Celery("coordination")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def bound_each_statement(**kwargs) -> None:
+    """In the worker's pool processes, a query may run TASK_STATEMENT_TIMEOUT_SECONDS at most.
+
+    This, with the webhook and mail timeouts, bounds every task: the pool has no time limits
+    of its own (see settings).
+    """
+    from django.conf import settings
+    from django.db.backends.signals import connection_created
+
+    def set_timeout(sender, connection, **kwargs):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SET statement_timeout = %s", [settings.TASK_STATEMENT_TIMEOUT_SECONDS * 1000]
+                )
+
+    connection_created.connect(set_timeout, weak=False, dispatch_uid="task_statement_timeout")

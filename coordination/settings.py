@@ -161,8 +161,12 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = 30
-CELERY_TASK_TIME_LIMIT = 60
+# No pool time limits: after a broker outage longer than a limit, the prefork pool fires the
+# timers of tasks that finished during the outage before it reads their results, and then
+# signals or kills whichever task that process runs by then ("Soft time limit (30s)
+# exceeded" for tasks done in 0.05 s). Each task is bounded by its own I/O instead: webhook
+# and mail timeouts, and a statement timeout on the worker's database connections.
+TASK_STATEMENT_TIMEOUT_SECONDS = env.int("TASK_STATEMENT_TIMEOUT_SECONDS", default=30)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A web request must not hang on a dead broker: give up publishing quickly (callers fall back).
@@ -190,6 +194,7 @@ EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # seconds: a mail server that hangs
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shelter@localhost")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
@@ -354,3 +359,6 @@ ALERTS_WEBHOOK_TIMEOUT = env.float("ALERTS_WEBHOOK_TIMEOUT", default=5.0)
 ALERTS_RETRY_BASE_SECONDS = env.float("ALERTS_RETRY_BASE_SECONDS", default=1.0)
 ALERTS_RETRY_MAX_SECONDS = env.float("ALERTS_RETRY_MAX_SECONDS", default=300.0)
 ALERTS_DELIVERY_MAX_RETRIES = env.int("ALERTS_DELIVERY_MAX_RETRIES", default=10)
+# A delivery claimed this long ago by a worker that never finished is handed out again: far
+# beyond the webhook and mail timeouts, so its worker is surely gone.
+ALERTS_CLAIM_LEASE_SECONDS = env.float("ALERTS_CLAIM_LEASE_SECONDS", default=90.0)

@@ -27,8 +27,8 @@ SWEEP_AFTER = timedelta(minutes=1)
 
 
 def claim_lease() -> timedelta:
-    """How long a claim holds: past the task's hard time limit its worker is surely gone."""
-    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
+    """How long a claim holds: past the webhook and mail timeouts its worker is surely gone."""
+    return timedelta(seconds=settings.ALERTS_CLAIM_LEASE_SECONDS)
 
 
 def retry_delay(retries: int) -> float:

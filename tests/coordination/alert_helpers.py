@@ -34,6 +34,9 @@ class WebhookServer:
     statuses: list[int] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     answered: list[int] = field(default_factory=list)
+    # Set: each call is recorded, the event set, and the answer kept back while `hold` is set
+    # (at most a minute), as a receiver that hangs would.
+    hold: threading.Event | None = None
 
     def __post_init__(self):
         server = self
@@ -45,6 +48,11 @@ class WebhookServer:
                 server.answered.append(status)
                 if status == 200:
                     server.received.append(Received(time.monotonic(), dict(self.headers), body))
+                hold, deadline = server.hold, time.monotonic() + 60
+                if hold is not None:
+                    hold.set()
+                    while server.hold is not None and time.monotonic() < deadline:
+                        time.sleep(0.05)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
