@@ -95,6 +95,9 @@ DATABASES = {
 # Services keep their transactions short; a request is not one big transaction.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A connection kept between requests is checked before reuse (one dropped by a database
+# restart is replaced instead of failing the next request).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -201,7 +204,11 @@ SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Messages ("Saved: ...") travel in a signed cookie, not in the session: a volunteer's save
+# does not need a session write, so a database hiccup after the change cannot hide it.
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
+# The session store retries once on a dropped connection and never fails a saved change.
+SESSION_ENGINE = "coordination.sessions"
 
 # Figures older than this are shown as possibly out of date.
 SHELTER_STALE_AFTER_HOURS = env.int("SHELTER_STALE_AFTER_HOURS", default=6)
