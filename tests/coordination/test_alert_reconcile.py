@@ -395,6 +395,19 @@ def test_reconcile_is_on_the_beat_schedule(settings):
     assert (task.task, task.interval.every) == ("coordination.alerts.reconcile", 600)
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the scheduler closes it
+def test_beat_adds_the_entry_to_a_database_migrated_before_it(settings):
+    from django_celery_beat.models import PeriodicTask
+
+    from coordination.beat import DatabaseScheduler
+    from coordination.celery import app as celery_app
+
+    PeriodicTask.objects.filter(name="alerts-reconcile").delete()  # as before this change
+    DatabaseScheduler(app=celery_app, lazy=True).update_from_dict(settings.CELERY_BEAT_SCHEDULE)
+    task = PeriodicTask.objects.select_related("interval").get(name="alerts-reconcile")
+    assert (task.task, task.interval.every) == ("coordination.alerts.reconcile", 600)
+
+
 def _queries(action) -> int:
     with CaptureQueriesContext(connection) as queries:
         action()
