@@ -195,6 +195,12 @@ class Hold(models.Model):
                 name="coord_hold_active_expiry_idx",
                 condition=Q(status="active"),
             ),
+            # The reconciliation sums each space's active holds against its held places.
+            models.Index(
+                fields=["space"],
+                name="coord_hold_active_space_idx",
+                condition=Q(status="active"),
+            ),
         ]
 
     def __str__(self) -> str:

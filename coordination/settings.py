@@ -285,6 +285,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 10 * 60.0,
     },
     "alerts-check-meals": {"task": "coordination.alerts.check_meals", "schedule": 30 * 60.0},
+    # Counters (held, claimed, occupancy, household status) against the rows they count.
+    "alerts-reconcile": {"task": "coordination.alerts.reconcile", "schedule": 10 * 60.0},
     "alerts-morning-summary": {
         "task": "coordination.alerts.morning_summary",
         "schedule": crontab(minute="30", hour="7"),

@@ -21,6 +21,7 @@ class AlertKind(models.TextChoices):
     CITY_LOW = "city_low", _("City free places low")
     STALE_DATA = "stale_data", _("Stale data")
     MEALS_SHORT = "meals_short", _("Meals short")
+    DATA_DRIFT = "data_drift", _("Data drift")
 
 
 class AlertLevel(models.TextChoices):
@@ -35,7 +36,7 @@ class AlertRule(models.Model):
     `threshold` and `reset` mean, per kind: nearly full: percent of places taken that raises
     it, percent below which it clears (and "room again" is raised); city low: free places
     below which it is raised, free places from which it clears; stale data: hours without a
-    count. Full, room again and meals short use no number.
+    count. Full, room again, meals short and data drift use no number.
     """
 
     Kind = AlertKind
@@ -101,6 +102,7 @@ RULE_DEFAULTS = {
     AlertKind.CITY_LOW: {"level": AlertLevel.CRITICAL, "threshold": 20, "reset": 30},
     AlertKind.STALE_DATA: {"level": AlertLevel.WARNING, "threshold": 6},
     AlertKind.MEALS_SHORT: {"level": AlertLevel.WARNING},
+    AlertKind.DATA_DRIFT: {"level": AlertLevel.WARNING},
 }
 
 

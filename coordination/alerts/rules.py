@@ -137,3 +137,13 @@ def meals_changes(figures: CityMeals, *, active: bool, enabled: bool) -> Changes
     if active and not short:
         return Changes(clear_kinds=[AlertKind.MEALS_SHORT])
     return Changes()
+
+
+def drift_changes(drifting: int, *, active: bool, enabled: bool) -> Changes:
+    """Rows whose counter differs from the rows it counts: raised while any drift, cleared
+    when none is left (a fix by hand, or the rows caught up)."""
+    if drifting and not active and enabled:
+        return Changes(raise_kinds=[AlertKind.DATA_DRIFT])
+    if active and not drifting:
+        return Changes(clear_kinds=[AlertKind.DATA_DRIFT])
+    return Changes()

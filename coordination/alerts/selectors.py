@@ -3,13 +3,21 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from shelter.access import is_coordinator
-from shelter.models import TAKING_PEOPLE, Shelter, Space
+from shelter.models import TAKING_PEOPLE, OccupancyEvent, Shelter, Space
 
-from ..models import Household, HouseholdStatus, MealOffer
+from ..models import (
+    Hold,
+    HoldStatus,
+    Household,
+    HouseholdStatus,
+    MealClaim,
+    MealOffer,
+    Stay,
+)
 from . import rules
 from .models import (
     Alert,
@@ -120,7 +128,12 @@ def _coordinators_q(prefix: str) -> Q:
 
 
 def _scope_q(alert: Alert) -> Q:
-    """Subscriptions and webhooks of the alert's city covering its shelter (all: city alerts)."""
+    """Subscriptions and webhooks of the alert's city covering its shelter (all: city alerts).
+
+    An alert of no city (data drift) is for everyone subscribed, whatever the city.
+    """
+    if not alert.city:
+        return Q()
     scope = Q(city=alert.city)
     if alert.shelter_id is not None:
         scope &= Q(shelters__isnull=True) | Q(shelters=alert.shelter_id)
@@ -144,7 +157,8 @@ def webhooks_for(alert: Alert) -> list[int]:
 def alerts_open_for(user, *, limit: int = 200) -> list[Alert]:
     """Unacknowledged alerts a coordinator sees in the app, newest first (shelter loaded).
 
-    Narrowed by the user's in-app subscriptions; without one, every alert.
+    Narrowed by the user's in-app subscriptions (alerts of no city always come); without
+    one, every alert.
     """
     if not is_coordinator(user):
         return []
@@ -155,7 +169,7 @@ def alerts_open_for(user, *, limit: int = 200) -> list[Alert]:
         )
     )
     if subscriptions:
-        scope = Q(pk__in=[])
+        scope = Q(city="")
         for subscription in subscriptions:
             shelter_ids = [shelter.pk for shelter in subscription.shelters.all()]
             city_scope = Q(city=subscription.city)
@@ -228,4 +242,83 @@ def city_summary(city: str, day: date) -> CitySummary:
         meal_portions=meals["portions"],
         meal_claimed=meals["claimed"],
         open_alerts=alerts,
+    )
+
+
+# --- Data drift: counters kept beside the rows they count, which no constraint can tie.
+# Each selector is one statement, so it reads one snapshot: a service changes a counter and
+# its rows in one transaction, and a check running meanwhile sees both or neither.
+
+
+def _sum_of(rows: QuerySet, value, *, per: str) -> Coalesce:
+    """A correlated subquery summing `value` over `rows` of one `per` (0 when there is none)."""
+    total = rows.order_by().values(per).annotate(total=Sum(value)).values("total")
+    return Coalesce(Subquery(total), 0)
+
+
+def spaces_held_drift() -> QuerySet[Space]:
+    """Spaces whose `held` differs from the places of their active holds (`held_by_holds`)."""
+    active = Hold.objects.filter(space=OuterRef("pk"), status=HoldStatus.ACTIVE)
+    return (
+        Space.objects.annotate(held_by_holds=_sum_of(active, "places", per="space"))
+        .exclude(held=F("held_by_holds"))
+        .order_by("pk")
+    )
+
+
+def meal_offers_claimed_drift() -> QuerySet[MealOffer]:
+    """Offers whose `claimed` differs from the portions of their unreleased claims."""
+    unreleased = MealClaim.objects.filter(offer=OuterRef("pk"), released_at__isnull=True)
+    return (
+        MealOffer.objects.annotate(claimed_by_claims=_sum_of(unreleased, "portions", per="offer"))
+        .exclude(claimed=F("claimed_by_claims"))
+        .order_by("pk")
+    )
+
+
+def spaces_occupancy_drift() -> QuerySet[Space]:
+    """Spaces whose occupancy or places differ from their history.
+
+    Occupancy is the sum of the history's changes (a space starts empty: the soak test's
+    definition), and the last event's `after` and `places`; a space with no history must be
+    empty. Last means latest `at`, then id: a space's events are written under its shelter's
+    lock, so they are in that order.
+    """
+    history = OccupancyEvent.objects.filter(space=OuterRef("pk"))
+    last = history.order_by("-at", "-id")
+    return (
+        Space.objects.annotate(
+            history_occupied=_sum_of(history, F("after") - F("before"), per="space"),
+            last_after=Subquery(last.values("after")[:1]),
+            last_places=Subquery(last.values("places")[:1]),
+        )
+        .filter(
+            ~Q(occupied=F("history_occupied"))
+            | ~Q(occupied=F("last_after"))
+            | ~Q(places=F("last_places"))
+        )
+        .order_by("pk")
+    )
+
+
+def households_status_drift() -> QuerySet[Household]:
+    """Households whose status does not match their stays and holds.
+
+    Placed means exactly one open stay (the database allows at most one), waiting or left
+    means none, and only a waiting household may have an active hold (the database allows
+    at most one).
+    """
+    open_stay = Stay.objects.filter(household=OuterRef("pk"), checked_out_at__isnull=True)
+    active_hold = Hold.objects.filter(household=OuterRef("pk"), status=HoldStatus.ACTIVE)
+    placed = Q(status=HouseholdStatus.PLACED)
+    return (
+        Household.objects.annotate(
+            has_open_stay=Exists(open_stay), has_active_hold=Exists(active_hold)
+        )
+        .filter(
+            (placed & Q(has_open_stay=False))
+            | (~placed & Q(has_open_stay=True))
+            | (~Q(status=HouseholdStatus.WAITING) & Q(has_active_hold=True))
+        )
+        .order_by("pk")
     )

@@ -1,20 +1,23 @@
 """Evaluating the rules, raising, clearing and acknowledging alerts.
 
 Lock order: a Shelter row (as the shelter services take it), then the AlertRule row of a city
-rule; nothing that holds an AlertRule row takes a Shelter lock. Raising is guarded by the
-partial unique constraint on an uncleared alert's key, so two evaluations at once still raise
-one alert.
+rule; the data-drift rule's row is taken alone. Nothing that holds an AlertRule row takes a
+Shelter lock. Raising is guarded by the partial unique constraint on an uncleared alert's
+key, so two evaluations at once still raise one alert.
 """
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from shelter.models import TAKING_PEOPLE, OccupancyOutbox, Shelter
 
@@ -350,6 +353,111 @@ def alerts_check_all(*, now: datetime | None = None) -> int:
     for city in selectors.cities():
         raised += len(alerts_evaluate_city(city=city))
     return raised + alerts_check_meals(now=now)
+
+
+@dataclass(frozen=True)
+class DriftCheck:
+    """A counter against the rows it counts: `rows` selects the rows that drift."""
+
+    name: str  # the alert's condition key is "data_drift:<name>"
+    rows: Callable[[], QuerySet]
+    message: Callable[[int], str]  # a text with %(count)d and %(ids)s, for this many rows
+
+
+DRIFT_CHECKS = (
+    DriftCheck(
+        "held",
+        selectors.spaces_held_drift,
+        lambda n: ngettext(
+            "Held places differ from the active holds in %(count)d space (ids: %(ids)s).",
+            "Held places differ from the active holds in %(count)d spaces (ids: %(ids)s).",
+            n,
+        ),
+    ),
+    DriftCheck(
+        "claimed",
+        selectors.meal_offers_claimed_drift,
+        lambda n: ngettext(
+            "Claimed portions differ from the unreleased claims in %(count)d meal offer "
+            "(ids: %(ids)s).",
+            "Claimed portions differ from the unreleased claims in %(count)d meal offers "
+            "(ids: %(ids)s).",
+            n,
+        ),
+    ),
+    DriftCheck(
+        "occupancy",
+        selectors.spaces_occupancy_drift,
+        lambda n: ngettext(
+            "Occupancy or places differ from the history in %(count)d space (ids: %(ids)s).",
+            "Occupancy or places differ from the history in %(count)d spaces (ids: %(ids)s).",
+            n,
+        ),
+    ),
+    DriftCheck(
+        "households",
+        selectors.households_status_drift,
+        lambda n: ngettext(
+            "The status does not match the stays and holds of %(count)d household (ids: %(ids)s).",
+            "The status does not match the stays and holds of %(count)d households (ids: %(ids)s).",
+            n,
+        ),
+    ),
+)
+DRIFT_IDS_IN_MESSAGE = 5
+DRIFT_IDS_IN_LOG = 100
+
+
+def drift_key(check: str) -> str:
+    return f"{AlertKind.DATA_DRIFT}:{check}"
+
+
+def _drift_message(check: DriftCheck, ids: list[int]) -> str:
+    shown = ", ".join(str(pk) for pk in ids[:DRIFT_IDS_IN_MESSAGE])
+    if len(ids) > DRIFT_IDS_IN_MESSAGE:
+        shown += ", …"
+    return check.message(len(ids)) % {"count": len(ids), "ids": shown}
+
+
+@in_site_language
+def alerts_reconcile() -> dict[str, int]:
+    """Compare each counter with the rows it counts; one data-drift alert per drifting check.
+
+    Run periodically. Raises `data_drift:<check>` (no city: everyone subscribed hears it)
+    while any row drifts, clears it once none does, and logs the ids of the drifting rows
+    (ids only, never personal data). Idempotent: the same data raise and clear nothing new.
+    Returns the number of drifting rows per check.
+    """
+    with transaction.atomic():
+        rule = _rule_locked(AlertKind.DATA_DRIFT)
+        active = set(
+            Alert.objects.active().filter(kind=AlertKind.DATA_DRIFT).values_list("key", flat=True)
+        )
+        drifting = {}
+        for check in DRIFT_CHECKS:
+            key = drift_key(check.name)
+            ids = list(check.rows().values_list("pk", flat=True))
+            drifting[check.name] = len(ids)
+            if ids:
+                logger.warning(
+                    "data drift %s: %s rows, ids %s%s",
+                    check.name,
+                    len(ids),
+                    ids[:DRIFT_IDS_IN_LOG],
+                    " ..." if len(ids) > DRIFT_IDS_IN_LOG else "",
+                )
+            changes = rules.drift_changes(len(ids), active=key in active, enabled=rule.enabled)
+            if changes.clear_kinds:
+                Alert.objects.active().filter(key=key).update(cleared_at=Now())
+            for kind in changes.raise_kinds:
+                alert_raise(
+                    kind=kind,
+                    level=rule.level,
+                    message=_drift_message(check, ids),
+                    city="",
+                    key=key,
+                )
+    return drifting
 
 
 def alert_acknowledge(*, alert_id: int, by: AbstractBaseUser) -> bool:

@@ -103,6 +103,16 @@ def check_meals() -> int:
     return services.alerts_check_meals()
 
 
+@shared_task(name="coordination.alerts.reconcile", acks_late=True, ignore_result=True)
+def reconcile() -> int:
+    """Counters against the rows they count; a data-drift alert per drifting check.
+
+    Idempotent: a second run on the same data raises and clears nothing. Returns the
+    drifting rows found.
+    """
+    return sum(services.alerts_reconcile().values())
+
+
 @shared_task(
     name="coordination.alerts.morning_summary",
     acks_late=True,

@@ -53,6 +53,7 @@ def test_every_alert_task_runs_as_a_plain_function_twice():
         tasks.check_meals()
         tasks.sweep_deliveries()
         tasks.morning_summary()
+        tasks.reconcile()
         tasks.evaluate_shelter(space.shelter_id)
 
 

@@ -166,3 +166,12 @@ def test_meals_short_when_portions_fewer_than_people():
         rules.meals_changes(rules.CityMeals(portions=0, people=5), active=False, enabled=False)
         == rules.Changes()
     )
+
+
+def test_data_drift_raised_while_rows_drift_and_cleared_when_none_do():
+    assert rules.drift_changes(3, active=False, enabled=True).raise_kinds == [AlertKind.DATA_DRIFT]
+    assert rules.drift_changes(3, active=True, enabled=True) == rules.Changes()
+    assert rules.drift_changes(0, active=False, enabled=True) == rules.Changes()
+    assert rules.drift_changes(0, active=True, enabled=True).clear_kinds == [AlertKind.DATA_DRIFT]
+    assert rules.drift_changes(3, active=False, enabled=False) == rules.Changes()
+    assert rules.drift_changes(0, active=True, enabled=False).clear_kinds == [AlertKind.DATA_DRIFT]
