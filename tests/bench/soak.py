@@ -1,6 +1,6 @@
 """Soak test (run on demand): mixed traffic for a while, then check nothing drifted.
 
-    uv run python -m tests.bench.soak [--seconds 600] [--clients 8]
+    uv run python -m tests.bench.soak [--seconds 600] [--clients 8] [--outage 30]
 
 Serves the Uralsk demo with gunicorn (2 workers) and a real Celery worker on Redis, and drives
 it from a second process on loopback: public page and API reads, bed counts, household
@@ -8,6 +8,10 @@ registrations with check-ins, and check-outs. Then it verifies that no space eve
 people than its places, that each space's occupancy equals the sum of its recorded history,
 that every raised alert was delivered exactly once per channel and recipient (when the
 alerts app is installed), and that the web workers' memory grew by less than 20%.
+
+Redis is a server of the soak's own (on a free port), stopped for `--outage` seconds in the
+middle of the run (0: never) and started again empty, as an operator's kill would leave it;
+answers during the outage are counted apart.
 """
 
 import argparse
@@ -29,6 +33,7 @@ from collections import Counter
 from pathlib import Path
 
 from tests.bench.server import ROOT, environment, fresh_database, gunicorn, run
+from tests.redis_server import RedisServer
 
 DB = "shelter_soak"
 REDIS_DB = 5
@@ -116,6 +121,9 @@ def read_public(_volunteer) -> str:
     return "read"
 
 
+OUTAGE = threading.Event()  # set while Redis is stopped
+
+
 def client(deadline: float, shelter_ids: list, stays: list, lock, tally: Counter) -> None:
     volunteer = Volunteer("coordinator", "uralsk-coordinator")
     while time.monotonic() < deadline:
@@ -135,7 +143,18 @@ def client(deadline: float, shelter_ids: list, stays: list, lock, tally: Counter
         except OSError as error:
             outcome = f"{name}: {type(error).__name__}"
         with lock:
-            tally[outcome] += 1
+            tally[f"{outcome} (Redis down)" if OUTAGE.is_set() else outcome] += 1
+
+
+def stop_redis_midway(redis: RedisServer, start_in: float, seconds: float) -> None:
+    time.sleep(start_in)
+    redis.stop()
+    OUTAGE.set()
+    print(f"--- Redis stopped for {seconds:.0f} s", flush=True)
+    time.sleep(seconds)
+    redis.start()
+    OUTAGE.clear()
+    print("--- Redis started again (empty)", flush=True)
 
 
 class WebhookReceiver(http.server.BaseHTTPRequestHandler):
@@ -192,6 +211,8 @@ for space in Space.objects.all():
     if space.occupied != history.get(space.pk, 0) or taken > space.places:
         drift += 1
 print("spaces whose occupancy differs from their history:", drift)
+from shelter.models import OccupancyOutbox
+print("changes never evaluated (outbox rows left):", OccupancyOutbox.objects.count())
 from collections import Counter
 from coordination.alerts.models import Alert, AlertDelivery
 print("alerts raised:", Alert.objects.count())
@@ -208,8 +229,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=600)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--outage", type=int, default=30, help="seconds Redis is stopped")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as static_root:
+    with tempfile.TemporaryDirectory() as static_root, RedisServer() as redis:
+        ENV["REDIS_URL"] = redis.url
         fresh_database(ENV, DB, REDIS_DB, static_root)
         run(ENV, sys.executable, "manage.py", "demo", "--no-serve", stdout=subprocess.DEVNULL)
         run(ENV, sys.executable, "manage.py", "shell", "-c", SUBSCRIBE % HOOK_PORT)
@@ -251,12 +274,19 @@ def main() -> None:
                 threading.Thread(target=client, args=(deadline, shelter_ids, stays, lock, tally))
                 for _ in range(args.clients)
             ]
+            if args.outage:
+                midway = (args.seconds - args.outage) / 2
+                threads.append(
+                    threading.Thread(target=stop_redis_midway, args=(redis, midway, args.outage))
+                )
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
             memory_end = rss_kib(pids)
-            time.sleep(15)  # let the worker deliver what the last changes raised
+            # Let the worker deliver what the last changes raised, and beat's sweeper (every
+            # minute) queue what the outage left pending.
+            time.sleep(75 if args.outage else 15)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
