@@ -199,6 +199,30 @@ def test_login_form(client, username, password):
 
 @pytest.mark.django_db
 @FUZZ
+@given(username=VALUE, address=VALUE, search=VALUE)
+def test_login_unlock_form(coordinator_client, username, address, search):
+    from axes.models import AccessAttempt
+
+    from shelter.models import AuditEntry
+
+    AccessAttempt.objects.get_or_create(
+        username="locked",
+        ip_address="10.0.0.1",
+        user_agent="fuzz",
+        defaults={"failures_since_start": 5, "get_data": "", "post_data": "", "http_accept": ""},
+    )
+    data = _form(username=username, ip_address=address)
+    response = coordinator_client.post(reverse("coordination:login_unlock"), data)
+    assert response.status_code == 302
+    if (username, address) != ("locked", "10.0.0.1"):
+        assert AccessAttempt.objects.filter(username="locked").exists()
+        assert not AuditEntry.objects.exists()
+    listed = coordinator_client.get(reverse("coordination:logins_locked"), _form(username=search))
+    assert listed.status_code == 200
+
+
+@pytest.mark.django_db
+@FUZZ
 @given(
     params=st.dictionaries(
         st.sampled_from(["family", "women", "pet", "wheelchair", "group", "all", "city", "x"]),
