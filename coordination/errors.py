@@ -53,3 +53,10 @@ class OfferPassed(ShelterError):
 class ClaimReleased(ShelterError):
     def __init__(self):
         super().__init__(_("These portions were released already."))
+
+
+class ClaimAlreadySaved(ShelterError):
+    def __init__(self):
+        super().__init__(
+            _("This claim was already saved (the form was sent twice): nothing was added.")
+        )

@@ -6,6 +6,7 @@ Logs name households by id only: never a name, phone or note.
 """
 
 import logging
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from shelter.models import OccupancyReason, Space
 from . import public
 from .errors import (
     AlreadyCheckedIn,
+    ClaimAlreadySaved,
     ClaimReleased,
     HoldNotActive,
     HouseholdNotWaiting,
@@ -249,12 +251,30 @@ def meal_offer_save(*, offer: MealOffer, fields: list[str], by: User) -> MealOff
     return offer
 
 
-def meal_claim(*, offer_id: int, shelter_id: int, portions: int, by: User) -> MealClaim:
+def _claim_saved(offer_id: int, submission: uuid.UUID | None) -> bool:
+    return (
+        submission is not None
+        and MealClaim.objects.filter(offer_id=offer_id, submission=submission).exists()
+    )
+
+
+def meal_claim(
+    *,
+    offer_id: int,
+    shelter_id: int,
+    portions: int,
+    by: User,
+    submission: uuid.UUID | None = None,
+) -> MealClaim:
     """Claim portions of a current offer for a shelter; never more than remain.
 
     One conditional UPDATE: two shelters claiming the last portions at once cannot both get
-    them. Raises NotEnoughPortions (with what remains) or OfferPassed.
+    them. A form sent twice (same `submission`) claims once: the second raises
+    ClaimAlreadySaved and changes nothing (the unique constraint decides between two sent at
+    once). Raises NotEnoughPortions (with what remains) or OfferPassed.
     """
+    if _claim_saved(offer_id, submission):
+        raise ClaimAlreadySaved()
     with transaction.atomic():
         changed = (
             MealOffer.objects.current(timezone.now())
@@ -262,13 +282,26 @@ def meal_claim(*, offer_id: int, shelter_id: int, portions: int, by: User) -> Me
             .update(claimed=F("claimed") + portions, updated_at=Now())
         )
         if changed != 1:
+            if _claim_saved(offer_id, submission):  # the first post took the last portions
+                raise ClaimAlreadySaved()
             offer = MealOffer.objects.get(pk=offer_id)
             if not MealOffer.objects.current(timezone.now()).filter(pk=offer_id).exists():
                 raise OfferPassed()
             raise NotEnoughPortions(remaining=offer.remaining_portions)
-        claim = MealClaim.objects.create(
-            offer_id=offer_id, shelter_id=shelter_id, portions=portions, claimed_by=by
-        )
+        try:
+            with transaction.atomic():
+                claim = MealClaim.objects.create(
+                    offer_id=offer_id,
+                    shelter_id=shelter_id,
+                    portions=portions,
+                    claimed_by=by,
+                    submission=submission,
+                )
+        except IntegrityError as exc:
+            if "coordination_mealclaim_submitted_once" not in str(exc):
+                raise
+            # The same form sent at once: the whole transaction, portions included, rolls back.
+            raise ClaimAlreadySaved() from exc
         public.invalidate_on_commit()
     return claim
 

@@ -171,13 +171,19 @@ def test_meal_offer_form(coordinator_client, date, starts, ends, portions, shelt
 
 @pytest.mark.django_db
 @FUZZ
-@given(shelter_id=VALUE, portions=VALUE)
-def test_meal_claim_form(volunteer_client, shelter, shelter_id, portions):
+@given(shelter_id=VALUE, portions=VALUE, submission=st.one_of(VALUE, st.uuids().map(str)))
+def test_meal_claim_form(volunteer_client, shelter, shelter_id, portions, submission):
     from tests.factories import MealOfferFactory
 
     offer = MealOffer.objects.first() or MealOfferFactory(portions=20)
     prefix = f"offer-{offer.pk}"
-    data = _form(**{f"{prefix}-shelter": shelter_id, f"{prefix}-portions": portions})
+    data = _form(
+        **{
+            f"{prefix}-shelter": shelter_id,
+            f"{prefix}-portions": portions,
+            f"{prefix}-submission": submission,
+        }
+    )
     _post(volunteer_client, reverse("coordination:meal_claim", args=[offer.pk]), data)
 
 

@@ -1,9 +1,13 @@
 """Races for the last places and the last portions, against real PostgreSQL."""
 
+import uuid
+
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from coordination import services
-from coordination.errors import AlreadyCheckedIn, NotEnoughPortions
+from coordination.errors import AlreadyCheckedIn, ClaimAlreadySaved, NotEnoughPortions
 from coordination.models import Hold, MealClaim
 from shelter.errors import SpaceFull
 from tests.factories import (
@@ -85,6 +89,56 @@ def test_shelters_claiming_the_last_portions_at_once_never_exceed_the_offer():
     offer.refresh_from_db()
     assert offer.claimed == 9
     assert sum(MealClaim.objects.values_list("portions", flat=True)) == 9
+
+
+@pytest.mark.parametrize("portions", [2, 10])
+def test_a_claim_form_sent_twice_at_once_claims_once(portions):
+    """Two posts of one claim form (a network retry) racing: one claim, no 500.
+
+    With 10 of 10 portions the second also finds the offer empty: still "already saved".
+    """
+    offer = MealOfferFactory(portions=10)
+    shelter = ShelterFactory()
+    user = UserFactory()
+    token = uuid.uuid4()
+
+    outcomes = race(
+        2,
+        lambda _i: services.meal_claim(
+            offer_id=offer.pk, shelter_id=shelter.pk, portions=portions, by=user, submission=token
+        ),
+    )
+
+    assert sorted(outcomes) == [ClaimAlreadySaved.__name__, "ok"]
+    offer.refresh_from_db()
+    assert offer.claimed == portions
+    assert MealClaim.objects.count() == 1
+
+
+def test_a_claim_form_posted_by_two_threads_at_once_through_the_page_claims_once(volunteer):
+    """The same through the view: both answers are a redirect with a message, not a 500."""
+    offer = MealOfferFactory(portions=10)
+    shelter_id = volunteer.shelter_memberships.get().shelter_id
+    prefix = f"offer-{offer.pk}"
+    data = {
+        f"{prefix}-shelter": shelter_id,
+        f"{prefix}-portions": "3",
+        f"{prefix}-submission": str(uuid.uuid4()),
+    }
+    clients = [Client(), Client()]
+    for client in clients:
+        client.force_login(volunteer)
+    answers = []
+
+    def post(index: int) -> None:
+        response = clients[index].post(reverse("coordination:meal_claim", args=[offer.pk]), data)
+        answers.append(response.status_code)
+
+    assert race(2, post) == ["ok", "ok"]
+    assert answers == [302, 302]
+    offer.refresh_from_db()
+    assert offer.claimed == 3
+    assert MealClaim.objects.count() == 1
 
 
 def test_expiry_racing_with_check_in_gives_places_back_exactly_once():

@@ -1,14 +1,17 @@
 """Households: hold, check in, out and move; meals: claim and release; purge."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from coordination import services
 from coordination.errors import (
     AlreadyCheckedIn,
+    ClaimAlreadySaved,
     ClaimReleased,
     HoldNotActive,
     HouseholdNotWaiting,
@@ -16,7 +19,14 @@ from coordination.errors import (
     NotEnoughPortions,
     OfferPassed,
 )
-from coordination.models import Hold, HoldStatus, Household, HouseholdStatus, MealOffer
+from coordination.models import (
+    Hold,
+    HoldStatus,
+    Household,
+    HouseholdStatus,
+    MealClaim,
+    MealOffer,
+)
 from coordination.tasks import expire_holds, purge_personal_data
 from shelter.errors import ShelterClosed, SpaceFull
 from shelter.models import OccupancyEvent, OccupancyReason, Shelter, ShelterStatus, Space
@@ -201,6 +211,34 @@ def test_claims_never_exceed_portions_and_release_gives_them_back(user):
         services.meal_claim_release(claim_id=claim.pk, by=user)
     offer.refresh_from_db()
     assert offer.claimed == 0
+
+
+def test_the_same_claim_submission_is_applied_once(user):
+    offer = MealOfferFactory(portions=10)
+    shelter = ShelterFactory()
+    token = uuid.uuid4()
+    claim = dict(offer_id=offer.pk, shelter_id=shelter.pk, portions=10, by=user, submission=token)
+    services.meal_claim(**claim)
+    # The retry finds the offer empty (the first took it all) and still hears "already saved".
+    with pytest.raises(ClaimAlreadySaved):
+        services.meal_claim(**claim)
+    offer.refresh_from_db()
+    assert offer.claimed == 10
+    assert MealClaim.objects.count() == 1
+    # Another offer may be claimed with the same token: it is unique per offer.
+    other = MealOfferFactory(portions=5)
+    services.meal_claim(**{**claim, "offer_id": other.pk, "portions": 1})
+
+
+def test_a_claim_token_is_unique_per_offer_in_the_database(user):
+    offer = MealOfferFactory(portions=10)
+    shelter = ShelterFactory()
+    token = uuid.uuid4()
+    MealClaim.objects.create(offer=offer, shelter=shelter, portions=1, submission=token)
+    MealClaim.objects.create(offer=offer, shelter=shelter, portions=1)  # no token: any number
+    MealClaim.objects.create(offer=offer, shelter=shelter, portions=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MealClaim.objects.create(offer=offer, shelter=shelter, portions=1, submission=token)
 
 
 def test_a_passed_offer_cannot_be_claimed(user):
