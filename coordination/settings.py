@@ -228,6 +228,9 @@ SHELTER_COLD_CLIMATE = env.bool("SHELTER_COLD_CLIMATE", default=True)
 
 # Places held for a household on its way are given back after this many hours.
 HOLD_HOURS = env.float("HOLD_HOURS", default=3.0)
+# Places one account may hold at once in shelters it is not assigned to (coordinators: no
+# limit): one account, lost or misused, cannot hold every free place in the city.
+HOLD_MAX_PLACES_ELSEWHERE = env.int("HOLD_MAX_PLACES_ELSEWHERE", default=30)
 # Households that left more than this many days ago lose their personal data (daily task).
 PURGE_PERSONAL_DATA_AFTER_DAYS = env.int("PURGE_PERSONAL_DATA_AFTER_DAYS", default=30)
 
