@@ -17,6 +17,7 @@ from shelter.spreadsheets import csv_lines
 from .alerts import admin as alerts_admin  # noqa: F401  (registers the alert models)
 from .dashboard import exports
 from .dashboard.services import export_record
+from .lockouts import admin as lockouts_admin  # noqa: F401  (coordinators unlock logins)
 from .models import Hold, Household, MealClaim, MealOffer, Stay
 
 admin.site.site_header = _("Shelter coordination")

@@ -29,6 +29,25 @@ class NotCheckedIn(ShelterError):
         super().__init__(_("This stay has ended already: nothing was changed."))
 
 
+class HoldLimitReached(ShelterError):
+    """An account holds too many places in shelters it is not assigned to (settings)."""
+
+    def __init__(self, *, held: int, limit: int, places: int):
+        super().__init__(
+            ngettext(
+                "You are holding %(held)d place in other shelters already; the limit is "
+                "%(limit)d and this household needs %(places)d. Release one or ask a "
+                "coordinator.",
+                "You are holding %(held)d places in other shelters already; the limit is "
+                "%(limit)d and this household needs %(places)d. Release one or ask a "
+                "coordinator.",
+                held,
+            )
+            % {"held": held, "limit": limit, "places": places}
+        )
+        self.held, self.limit = held, limit
+
+
 class HoldNotActive(ShelterError):
     def __init__(self):
         super().__init__(_("This hold has ended already (checked in, released or expired)."))
@@ -53,3 +72,10 @@ class OfferPassed(ShelterError):
 class ClaimReleased(ShelterError):
     def __init__(self):
         super().__init__(_("These portions were released already."))
+
+
+class ClaimAlreadySaved(ShelterError):
+    def __init__(self):
+        super().__init__(
+            _("This claim was already saved (the form was sent twice): nothing was added.")
+        )

@@ -188,6 +188,14 @@ class MealClaimForm(forms.Form):
         max_value=MAX_PORTIONS,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "class": "form-control"}),
     )
+    # The form's one-time token: a retried post is recognised instead of claiming twice.
+    submission = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("This form is out of date: reload the page and claim again."),
+            "invalid": _("This form is out of date: reload the page and claim again."),
+        },
+    )
 
     def __init__(self, *args, shelters=None, remaining: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -380,6 +380,8 @@ class MealClaim(models.Model):
     released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The claim form's one-time token: a form sent twice (a network retry) claims once.
+    submission = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("meal claim")
@@ -388,6 +390,11 @@ class MealClaim(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="coordination_mealclaim_portions_positive", condition=Q(portions__gte=1)
+            ),
+            models.UniqueConstraint(
+                fields=["offer", "submission"],
+                condition=Q(submission__isnull=False),
+                name="coordination_mealclaim_submitted_once",
             ),
         ]
 

@@ -1,27 +1,38 @@
 """Business actions on households, holds, stays and meals.
 
-Lock order: the Household row first, then Shelter rows in ascending pk (through the shelter
-services, the only door to a space's counts). Meal portions change by conditional UPDATEs.
+Lock order: the Household row first, then the acting User row (hold_create only, for the
+limit on places held elsewhere), then Shelter rows in ascending pk (through the shelter
+services, the only door to a space's counts). Nothing locks a shelter or a user before a
+household, and no writer locks a user row after a shelter: so no cycle. The user row is
+locked FOR NO KEY UPDATE, which rows merely pointing at the user (an occupancy event "by"
+them, a hold "created by" them: foreign-key checks take KEY SHARE) do not wait for; with
+FOR UPDATE, that same user's bed count in another tab, holding the shelter, would deadlock
+with the hold. Meal portions change by conditional UPDATEs.
 Logs name households by id only: never a name, phone or note.
 """
 
 import logging
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.db.models.functions import Now
 from django.utils import timezone
 
 from shelter import services as shelter_services
-from shelter.models import OccupancyReason, Space
+from shelter.access import is_coordinator
+from shelter.models import OccupancyReason, ShelterMembership, Space
 
 from . import public
 from .errors import (
     AlreadyCheckedIn,
+    ClaimAlreadySaved,
     ClaimReleased,
+    HoldLimitReached,
     HoldNotActive,
     HouseholdNotWaiting,
     NotCheckedIn,
@@ -61,21 +72,47 @@ def _hold_end(hold: Hold, status: HoldStatus, by: User | None) -> None:
     hold.save(update_fields=["status", "ended_at", "ended_by"])
 
 
+def _hold_limit_check(*, by: User | None, household: Household, shelter_id: int) -> None:
+    """Refuse a hold that would take `by` past HOLD_MAX_PLACES_ELSEWHERE places held at once
+    in shelters they are not assigned to. Coordinators (and the system) have no limit.
+
+    Locks the user's row first, so two holds by the same account at once are counted one
+    after the other (FOR NO KEY UPDATE: see the module's lock order).
+    """
+    if by is None or is_coordinator(by):
+        return
+    own = set(ShelterMembership.objects.filter(user=by).values_list("shelter_id", flat=True))
+    if shelter_id in own:
+        return
+    list(get_user_model().objects.select_for_update(no_key=True).filter(pk=by.pk))
+    held = (
+        Hold.objects.filter(status=HoldStatus.ACTIVE, created_by=by)
+        .exclude(space__shelter_id__in=own)
+        .exclude(household=household)  # its hold, if any, is replaced by this one
+        .aggregate(places=Sum("places"))["places"]
+        or 0
+    )
+    limit = settings.HOLD_MAX_PLACES_ELSEWHERE
+    if held + household.size > limit:
+        raise HoldLimitReached(held=held, limit=limit, places=household.size)
+
+
 def hold_create(*, household_id: int, space_id: int, by: User, hours: float | None = None) -> Hold:
     """Promise a space's places to a waiting household on its way there.
 
     A household has at most one active hold: a new one replaces the old. Raises
-    HouseholdNotWaiting, SpaceFull (another volunteer took the last places) or ShelterClosed.
+    HouseholdNotWaiting, HoldLimitReached (too many places held in others' shelters),
+    SpaceFull (another volunteer took the last places) or ShelterClosed.
     """
     hours = settings.HOLD_HOURS if hours is None else hours
     with transaction.atomic():
         household = _lock_household(household_id)
         if household.status != HouseholdStatus.WAITING:
             raise HouseholdNotWaiting(status_label=household.get_status_display())
+        shelter_id = _shelter_of(space_id)
+        _hold_limit_check(by=by, household=household, shelter_id=shelter_id)
         previous = household.holds.filter(status=HoldStatus.ACTIVE).first()
-        shelter_ids = {_shelter_of(space_id)} | (
-            {_shelter_of(previous.space_id)} if previous else set()
-        )
+        shelter_ids = {shelter_id} | ({_shelter_of(previous.space_id)} if previous else set())
         shelter_services.shelters_lock(sorted(shelter_ids))
         if previous:
             _hold_end(previous, HoldStatus.RELEASED, by)
@@ -249,12 +286,30 @@ def meal_offer_save(*, offer: MealOffer, fields: list[str], by: User) -> MealOff
     return offer
 
 
-def meal_claim(*, offer_id: int, shelter_id: int, portions: int, by: User) -> MealClaim:
+def _claim_saved(offer_id: int, submission: uuid.UUID | None) -> bool:
+    return (
+        submission is not None
+        and MealClaim.objects.filter(offer_id=offer_id, submission=submission).exists()
+    )
+
+
+def meal_claim(
+    *,
+    offer_id: int,
+    shelter_id: int,
+    portions: int,
+    by: User,
+    submission: uuid.UUID | None = None,
+) -> MealClaim:
     """Claim portions of a current offer for a shelter; never more than remain.
 
     One conditional UPDATE: two shelters claiming the last portions at once cannot both get
-    them. Raises NotEnoughPortions (with what remains) or OfferPassed.
+    them. A form sent twice (same `submission`) claims once: the second raises
+    ClaimAlreadySaved and changes nothing (the unique constraint decides between two sent at
+    once). Raises NotEnoughPortions (with what remains) or OfferPassed.
     """
+    if _claim_saved(offer_id, submission):
+        raise ClaimAlreadySaved()
     with transaction.atomic():
         changed = (
             MealOffer.objects.current(timezone.now())
@@ -262,13 +317,26 @@ def meal_claim(*, offer_id: int, shelter_id: int, portions: int, by: User) -> Me
             .update(claimed=F("claimed") + portions, updated_at=Now())
         )
         if changed != 1:
+            if _claim_saved(offer_id, submission):  # the first post took the last portions
+                raise ClaimAlreadySaved()
             offer = MealOffer.objects.get(pk=offer_id)
             if not MealOffer.objects.current(timezone.now()).filter(pk=offer_id).exists():
                 raise OfferPassed()
             raise NotEnoughPortions(remaining=offer.remaining_portions)
-        claim = MealClaim.objects.create(
-            offer_id=offer_id, shelter_id=shelter_id, portions=portions, claimed_by=by
-        )
+        try:
+            with transaction.atomic():
+                claim = MealClaim.objects.create(
+                    offer_id=offer_id,
+                    shelter_id=shelter_id,
+                    portions=portions,
+                    claimed_by=by,
+                    submission=submission,
+                )
+        except IntegrityError as exc:
+            if "coordination_mealclaim_submitted_once" not in str(exc):
+                raise
+            # The same form sent at once: the whole transaction, portions included, rolls back.
+            raise ClaimAlreadySaved() from exc
         public.invalidate_on_commit()
     return claim
 

@@ -257,6 +257,9 @@ SHELTER_COLD_CLIMATE = env.bool("SHELTER_COLD_CLIMATE", default=True)
 
 # Places held for a household on its way are given back after this many hours.
 HOLD_HOURS = env.float("HOLD_HOURS", default=3.0)
+# Places one account may hold at once in shelters it is not assigned to (coordinators: no
+# limit): one account, lost or misused, cannot hold every free place in the city.
+HOLD_MAX_PLACES_ELSEWHERE = env.int("HOLD_MAX_PLACES_ELSEWHERE", default=30)
 # Households that left more than this many days ago lose their personal data (daily task).
 PURGE_PERSONAL_DATA_AFTER_DAYS = env.int("PURGE_PERSONAL_DATA_AFTER_DAYS", default=30)
 
@@ -335,13 +338,23 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Login brute force: locked out per user name and per address after 5 failures, 15 minutes.
+# Login brute force: a (user name, address) pair is locked after 5 failures, for 15 minutes.
+# The pair, not either alone: locking a user name would let anyone lock a named volunteer out
+# by typing wrong passwords, and locking an address would lock out everyone behind the same
+# mobile carrier's NAT. Attempts while locked are not counted, so retrying does not extend
+# the lock: it ends AXES_COOLOFF_HOURS after the failure that caused it. Coordinators unlock
+# a pair at once from the dashboard (Locked logins) or the admin (Access attempts).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The "locked" page says until when and whom to call (registration/locked_out.html).
+AXES_LOCKOUT_CALLABLE = "coordination.lockouts.views.locked_out"
 AXES_HTTP_RESPONSE_CODE = 429
+# The coordinators' phone, shown to people locked out of their login (a tel: link); empty:
+# the page says to ask a coordinator.
+COORDINATION_PHONE = env.str("COORDINATION_PHONE", default="")
 AXES_CLIENT_IP_CALLABLE = "coordination.clients.client_ip"
 AXES_USERNAME_CALLABLE = "coordination.clients.login_username"
 # Behind N proxies the client's address is the Nth from the right in X-Forwarded-For.

@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 
 from .alerts import views as alerts
 from .api import api, shelters_csv
+from .lockouts import views as lockouts
 from .views import dashboard, health, households, meals, public, start
 
 coordination_patterns = (
@@ -43,6 +44,8 @@ coordination_patterns = (
             dashboard.dashboard_member_remove,
             name="dashboard_member_remove",
         ),
+        path("dashboard/logins/", lockouts.logins_locked, name="logins_locked"),
+        path("dashboard/logins/unlock/", lockouts.login_unlock, name="login_unlock"),
         path("dashboard/export/shelters.csv", dashboard.export_shelters, name="export_shelters"),
         path(
             "dashboard/export/shelters-hxl.csv",

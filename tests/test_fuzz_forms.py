@@ -171,13 +171,19 @@ def test_meal_offer_form(coordinator_client, date, starts, ends, portions, shelt
 
 @pytest.mark.django_db
 @FUZZ
-@given(shelter_id=VALUE, portions=VALUE)
-def test_meal_claim_form(volunteer_client, shelter, shelter_id, portions):
+@given(shelter_id=VALUE, portions=VALUE, submission=st.one_of(VALUE, st.uuids().map(str)))
+def test_meal_claim_form(volunteer_client, shelter, shelter_id, portions, submission):
     from tests.factories import MealOfferFactory
 
     offer = MealOffer.objects.first() or MealOfferFactory(portions=20)
     prefix = f"offer-{offer.pk}"
-    data = _form(**{f"{prefix}-shelter": shelter_id, f"{prefix}-portions": portions})
+    data = _form(
+        **{
+            f"{prefix}-shelter": shelter_id,
+            f"{prefix}-portions": portions,
+            f"{prefix}-submission": submission,
+        }
+    )
     _post(volunteer_client, reverse("coordination:meal_claim", args=[offer.pk]), data)
 
 
@@ -195,6 +201,30 @@ def test_status_form(client, manager, shelter, status):
 def test_login_form(client, username, password):
     response = client.post(reverse("login"), _form(username=username, password=password))
     assert response.status_code in (200, 302, 429)
+
+
+@pytest.mark.django_db
+@FUZZ
+@given(username=VALUE, address=VALUE, search=VALUE)
+def test_login_unlock_form(coordinator_client, username, address, search):
+    from axes.models import AccessAttempt
+
+    from shelter.models import AuditEntry
+
+    AccessAttempt.objects.get_or_create(
+        username="locked",
+        ip_address="10.0.0.1",
+        user_agent="fuzz",
+        defaults={"failures_since_start": 5, "get_data": "", "post_data": "", "http_accept": ""},
+    )
+    data = _form(username=username, ip_address=address)
+    response = coordinator_client.post(reverse("coordination:login_unlock"), data)
+    assert response.status_code == 302
+    if (username, address) != ("locked", "10.0.0.1"):
+        assert AccessAttempt.objects.filter(username="locked").exists()
+        assert not AuditEntry.objects.exists()
+    listed = coordinator_client.get(reverse("coordination:logins_locked"), _form(username=search))
+    assert listed.status_code == 200
 
 
 @pytest.mark.django_db

@@ -82,6 +82,8 @@ EXPECTED = {
     "coordination:dashboard_status": ("post", {"pk": "shelter_a"}, COORDINATORS),
     "coordination:dashboard_member_assign": ("post", {"pk": "shelter_a"}, COORDINATORS),
     "coordination:dashboard_member_remove": ("post", {"pk": "membership_a"}, COORDINATORS),
+    "coordination:logins_locked": ("get", {}, COORDINATORS),
+    "coordination:login_unlock": ("post", {}, COORDINATORS),
     "coordination:export_shelters": ("get", {}, COORDINATORS),
     "coordination:export_shelters_hxl": ("get", {}, COORDINATORS),
     "coordination:export_history": ("get", {}, COORDINATORS),

@@ -16,7 +16,7 @@ from shelter.models import Shelter, Space
 from shelter.selectors import shelters_to_choose
 
 from .. import access, selectors, services
-from ..errors import AlreadyCheckedIn
+from ..errors import AlreadyCheckedIn, HoldLimitReached
 from ..forms import HouseholdForm, SpaceChoiceForm
 from ..models import Hold, Household, Stay
 
@@ -95,6 +95,9 @@ def household_hold(request, pk: int):
         hold = services.hold_create(household_id=household.pk, space_id=space.pk, by=request.user)
     except SpaceFull as exc:
         messages.error(request, exc.message + " " + _("Here are the next best places."))
+        return _find_place_page(request, household, status=409)
+    except HoldLimitReached as exc:
+        messages.error(request, exc.message)  # on the page with the hold buttons
         return _find_place_page(request, household, status=409)
     except ShelterError as exc:
         messages.error(request, exc.message)

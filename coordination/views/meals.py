@@ -1,5 +1,7 @@
 """Pages for meals: today's offers with claim buttons, posting and editing offers."""
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,6 +14,7 @@ from shelter.errors import ShelterError
 from shelter.selectors import shelters_to_choose
 
 from .. import access, selectors, services
+from ..errors import ClaimAlreadySaved
 from ..forms import MealClaimForm, MealOfferForm
 from ..models import MealClaim, MealOffer
 
@@ -24,6 +27,7 @@ def meals_today(request):
     claims = selectors.meal_claims_open_for(offers, shelters)
     for offer in offers:
         offer.my_claims = claims.get(offer.pk, [])
+        offer.claim_submission = uuid.uuid4()  # the claim form's one-time token
     return render(
         request,
         "coordination/meals_today.html",
@@ -53,7 +57,10 @@ def meal_claim(request, pk: int):
             shelter_id=form.cleaned_data["shelter"].pk,
             portions=form.cleaned_data["portions"],
             by=request.user,
+            submission=form.cleaned_data["submission"],
         )
+    except ClaimAlreadySaved as exc:
+        messages.info(request, f"{offer.provider}: {exc.message}")  # a retry: nothing twice
     except ShelterError as exc:
         messages.error(request, f"{offer.provider}: {exc.message}")
     else:

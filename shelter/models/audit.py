@@ -1,4 +1,4 @@
-"""The audit log: who changed a status, an assignment, or exported data."""
+"""The audit log: who changed a status, an assignment, exported data or unlocked a login."""
 
 from django.conf import settings
 from django.db import models
@@ -14,10 +14,11 @@ class AuditAction(models.TextChoices):
     MEMBER_ASSIGNED = "member_assigned", _("Assigned to a shelter")
     MEMBER_REMOVED = "member_removed", _("Removed from a shelter")
     EXPORT = "export", _("Export")
+    LOGIN_UNLOCKED = "login_unlocked", _("Login unlocked")
 
 
 class AuditEntry(models.Model):
-    """Who did what, when: status changes, assignments and exports (personal data included).
+    """Who did what, when: status changes, assignments, exports and unlocked logins.
 
     Written by the service that acts, in the same transaction as the change; exports are
     recorded by the coordination app before the file is sent. Never edited or deleted.

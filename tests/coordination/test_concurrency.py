@@ -1,11 +1,26 @@
 """Races for the last places and the last portions, against real PostgreSQL."""
 
+import threading
+import time
+import uuid
+
 import pytest
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.test import Client
+from django.urls import reverse
 
 from coordination import services
-from coordination.errors import AlreadyCheckedIn, NotEnoughPortions
-from coordination.models import Hold, MealClaim
+from coordination.errors import (
+    AlreadyCheckedIn,
+    ClaimAlreadySaved,
+    HoldLimitReached,
+    NotEnoughPortions,
+)
+from coordination.models import Hold, HoldStatus, MealClaim
+from shelter import services as shelter_services
 from shelter.errors import SpaceFull
+from shelter.models import OccupancyReason, Space
 from tests.factories import (
     HouseholdFactory,
     MealOfferFactory,
@@ -85,6 +100,123 @@ def test_shelters_claiming_the_last_portions_at_once_never_exceed_the_offer():
     offer.refresh_from_db()
     assert offer.claimed == 9
     assert sum(MealClaim.objects.values_list("portions", flat=True)) == 9
+
+
+@pytest.mark.parametrize("portions", [2, 10])
+def test_a_claim_form_sent_twice_at_once_claims_once(portions):
+    """Two posts of one claim form (a network retry) racing: one claim, no 500.
+
+    With 10 of 10 portions the second also finds the offer empty: still "already saved".
+    """
+    offer = MealOfferFactory(portions=10)
+    shelter = ShelterFactory()
+    user = UserFactory()
+    token = uuid.uuid4()
+
+    outcomes = race(
+        2,
+        lambda _i: services.meal_claim(
+            offer_id=offer.pk, shelter_id=shelter.pk, portions=portions, by=user, submission=token
+        ),
+    )
+
+    assert sorted(outcomes) == [ClaimAlreadySaved.__name__, "ok"]
+    offer.refresh_from_db()
+    assert offer.claimed == portions
+    assert MealClaim.objects.count() == 1
+
+
+def test_a_claim_form_posted_by_two_threads_at_once_through_the_page_claims_once(volunteer):
+    """The same through the view: both answers are a redirect with a message, not a 500."""
+    offer = MealOfferFactory(portions=10)
+    shelter_id = volunteer.shelter_memberships.get().shelter_id
+    prefix = f"offer-{offer.pk}"
+    data = {
+        f"{prefix}-shelter": shelter_id,
+        f"{prefix}-portions": "3",
+        f"{prefix}-submission": str(uuid.uuid4()),
+    }
+    clients = [Client(), Client()]
+    for client in clients:
+        client.force_login(volunteer)
+    answers = []
+
+    def post(index: int) -> None:
+        response = clients[index].post(reverse("coordination:meal_claim", args=[offer.pk]), data)
+        answers.append(response.status_code)
+
+    assert race(2, post) == ["ok", "ok"]
+    assert answers == [302, 302]
+    offer.refresh_from_db()
+    assert offer.claimed == 3
+    assert MealClaim.objects.count() == 1
+
+
+def test_one_accounts_holds_at_once_elsewhere_never_pass_the_limit(settings):
+    """Six holds by one account at once, each in another shelter: the user-row lock counts
+    them one after the other, so exactly three fit under a limit of 10 places."""
+    settings.HOLD_MAX_PLACES_ELSEWHERE = 10
+    user = UserFactory()  # assigned to no shelter: every hold is "elsewhere"
+    spaces = [SpaceFactory(places=5) for _ in range(6)]
+    households = [HouseholdFactory(size=3) for _ in range(6)]
+
+    outcomes = race(
+        6,
+        lambda i: services.hold_create(
+            household_id=households[i].pk, space_id=spaces[i].pk, by=user
+        ),
+    )
+
+    assert sorted(outcomes) == [HoldLimitReached.__name__] * 3 + ["ok"] * 3
+    assert Hold.objects.filter(status=HoldStatus.ACTIVE).aggregate(Sum("places")) == {
+        "places__sum": 9
+    }
+    assert sum(Space.objects.values_list("held", flat=True)) == 9
+
+
+def test_a_hold_and_the_same_users_bed_count_at_one_shelter_do_not_deadlock():
+    """Lock order: household, user, shelters. A bed count holds the shelter and then writes
+    rows pointing at its user; the hold holds that user's row and waits for the shelter.
+    FOR NO KEY UPDATE on the user lets the count go on: with FOR UPDATE this deadlocked."""
+    user = UserFactory()
+    space = SpaceFactory(places=10)
+    household = HouseholdFactory(size=2)
+    count_has_shelter = threading.Event()
+    hold_pid = {}
+
+    def bed_count() -> None:
+        with transaction.atomic():
+            shelter_services.shelters_lock([space.shelter_id])
+            count_has_shelter.set()
+            _wait_until_blocked(hold_pid)  # the hold has the user row and waits for us
+            shelter_services.occupancy_change(
+                space_id=space.pk, delta=1, reason=OccupancyReason.COUNT, by=user
+            )
+
+    def hold() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            hold_pid["pid"] = cursor.fetchone()[0]
+        assert count_has_shelter.wait(timeout=10)
+        services.hold_create(household_id=household.pk, space_id=space.pk, by=user)
+
+    assert race(2, lambda i: bed_count() if i == 0 else hold()) == ["ok", "ok"]
+    space.refresh_from_db()
+    assert (space.occupied, space.held) == (1, 2)
+
+
+def _wait_until_blocked(pid_box: dict, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if "pid" in pid_box:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", [pid_box["pid"]]
+                )
+                if cursor.fetchone()[0]:
+                    return
+        time.sleep(0.02)
+    raise AssertionError("the hold never waited for the shelter lock")
 
 
 def test_expiry_racing_with_check_in_gives_places_back_exactly_once():

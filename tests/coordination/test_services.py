@@ -1,28 +1,40 @@
 """Households: hold, check in, out and move; meals: claim and release; purge."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from coordination import services
 from coordination.errors import (
     AlreadyCheckedIn,
+    ClaimAlreadySaved,
     ClaimReleased,
+    HoldLimitReached,
     HoldNotActive,
     HouseholdNotWaiting,
     NotCheckedIn,
     NotEnoughPortions,
     OfferPassed,
 )
-from coordination.models import Hold, HoldStatus, Household, HouseholdStatus, MealOffer
+from coordination.models import (
+    Hold,
+    HoldStatus,
+    Household,
+    HouseholdStatus,
+    MealClaim,
+    MealOffer,
+)
 from coordination.tasks import expire_holds, purge_personal_data
 from shelter.errors import ShelterClosed, SpaceFull
 from shelter.models import OccupancyEvent, OccupancyReason, Shelter, ShelterStatus, Space
 from tests.factories import (
     HouseholdFactory,
     MealOfferFactory,
+    MembershipFactory,
     ShelterFactory,
     SpaceFactory,
     UserFactory,
@@ -115,6 +127,68 @@ def test_releasing_a_hold_twice_is_refused_the_second_time(user):
     assert _counts(space) == (0, 0)
 
 
+def _hold(household, space, by):
+    return services.hold_create(household_id=household.pk, space_id=space.pk, by=by)
+
+
+def test_an_account_holds_at_most_the_limit_in_shelters_it_is_not_assigned_to(settings, user):
+    assert settings.HOLD_MAX_PLACES_ELSEWHERE == 30  # the default
+    settings.HOLD_MAX_PLACES_ELSEWHERE = 10
+    first, second = _space(20), _space(20)
+    _hold(HouseholdFactory(size=6), first, user)
+    _hold(HouseholdFactory(size=4), second, user)  # 10 of 10
+    refused = HouseholdFactory(size=1)
+    with pytest.raises(HoldLimitReached) as error:
+        _hold(refused, first, user)
+    assert error.value.message == (
+        "You are holding 10 places in other shelters already; the limit is 10 and this "
+        "household needs 1. Release one or ask a coordinator."
+    )
+    assert _counts(first) == (0, 6)  # nothing saved
+    assert not refused.holds.exists()
+    # Released, expired and checked-in holds no longer count.
+    services.hold_release(hold_id=Hold.objects.get(places=4).pk, by=user)
+    _hold(refused, first, user)
+    assert Hold.objects.filter(status=HoldStatus.ACTIVE).count() == 2
+
+
+def test_holds_in_the_accounts_own_shelters_are_not_limited(settings, user):
+    settings.HOLD_MAX_PLACES_ELSEWHERE = 5
+    own, elsewhere = _space(40), _space(40)
+    MembershipFactory(shelter=own.shelter, user=user)
+    for _ in range(3):
+        _hold(HouseholdFactory(size=10), own, user)  # 30 at home: not counted
+    _hold(HouseholdFactory(size=5), elsewhere, user)
+    with pytest.raises(HoldLimitReached):
+        _hold(HouseholdFactory(size=1), elsewhere, user)
+    assert _counts(own) == (0, 30)
+
+
+def test_coordinators_have_no_hold_limit(settings):
+    settings.HOLD_MAX_PLACES_ELSEWHERE = 5
+    coordinator = UserFactory(groups=["Coordinator"])
+    space = _space(50)
+    for _ in range(4):
+        _hold(HouseholdFactory(size=10), space, coordinator)
+    assert _counts(space) == (0, 40)
+
+
+def test_moving_a_households_hold_is_not_counted_twice(settings, user):
+    settings.HOLD_MAX_PLACES_ELSEWHERE = 8
+    first, second = _space(10), _space(10)
+    household = HouseholdFactory(size=6)
+    _hold(household, first, user)
+    _hold(household, second, user)  # replaces the first hold: 6 held, not 12
+    assert (_counts(first), _counts(second)) == ((0, 0), (0, 6))
+
+
+def test_a_household_bigger_than_the_limit_needs_a_coordinator(settings, user):
+    settings.HOLD_MAX_PLACES_ELSEWHERE = 30
+    with pytest.raises(HoldLimitReached) as error:
+        _hold(HouseholdFactory(size=31), _space(40), user)
+    assert "You are holding 0 places in other shelters already" in error.value.message
+
+
 def test_a_retried_check_in_does_not_check_in_twice(user):
     space = _space(10)
     household = HouseholdFactory(size=3)
@@ -201,6 +275,34 @@ def test_claims_never_exceed_portions_and_release_gives_them_back(user):
         services.meal_claim_release(claim_id=claim.pk, by=user)
     offer.refresh_from_db()
     assert offer.claimed == 0
+
+
+def test_the_same_claim_submission_is_applied_once(user):
+    offer = MealOfferFactory(portions=10)
+    shelter = ShelterFactory()
+    token = uuid.uuid4()
+    claim = dict(offer_id=offer.pk, shelter_id=shelter.pk, portions=10, by=user, submission=token)
+    services.meal_claim(**claim)
+    # The retry finds the offer empty (the first took it all) and still hears "already saved".
+    with pytest.raises(ClaimAlreadySaved):
+        services.meal_claim(**claim)
+    offer.refresh_from_db()
+    assert offer.claimed == 10
+    assert MealClaim.objects.count() == 1
+    # Another offer may be claimed with the same token: it is unique per offer.
+    other = MealOfferFactory(portions=5)
+    services.meal_claim(**{**claim, "offer_id": other.pk, "portions": 1})
+
+
+def test_a_claim_token_is_unique_per_offer_in_the_database(user):
+    offer = MealOfferFactory(portions=10)
+    shelter = ShelterFactory()
+    token = uuid.uuid4()
+    MealClaim.objects.create(offer=offer, shelter=shelter, portions=1, submission=token)
+    MealClaim.objects.create(offer=offer, shelter=shelter, portions=1)  # no token: any number
+    MealClaim.objects.create(offer=offer, shelter=shelter, portions=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MealClaim.objects.create(offer=offer, shelter=shelter, portions=1, submission=token)
 
 
 def test_a_passed_offer_cannot_be_claimed(user):

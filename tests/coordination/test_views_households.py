@@ -194,3 +194,25 @@ def test_waiting_list_with_a_bad_filter_is_still_the_list(as_user, coordinator):
     response = as_user(coordinator).get(reverse("coordination:waiting"), {"shelter": "<x>"})
     assert response.status_code == 200
     assert len(response.context["households"]) == 1
+
+
+def test_a_hold_past_the_limit_is_refused_on_the_page_with_the_places(
+    as_user, settings, volunteer, other_shelter
+):
+    settings.HOLD_MAX_PLACES_ELSEWHERE = 4
+    space = other_shelter.spaces.get()  # a shelter the volunteer is not assigned to
+    client = as_user(volunteer)
+    held = HouseholdFactory(size=3, registered_by=volunteer)
+    first = client.post(reverse("coordination:hold", args=[held.pk]), {"space": space.pk})
+    assert first.status_code == 302
+    waiting = HouseholdFactory(size=2, registered_by=volunteer)
+    response = client.post(reverse("coordination:hold", args=[waiting.pk]), {"space": space.pk})
+    assert response.status_code == 409
+    assert response.templates[0].name == "coordination/household_find_place.html"
+    assert (
+        "You are holding 3 places in other shelters already; the limit is 4 and this "
+        "household needs 2. Release one or ask a coordinator."
+    ) in response.content.decode()
+    assert not waiting.holds.exists()
+    space.refresh_from_db()
+    assert space.held == 3

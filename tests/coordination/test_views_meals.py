@@ -1,5 +1,7 @@
 """Meal offers and claims through the test client."""
 
+import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -27,6 +29,16 @@ def _offer_post(**changes):
     }
     data.update(changes)
     return data
+
+
+def _claim(offer, shelter, portions, submission=None) -> dict:
+    """The claim form of one offer as the meals page sends it, with its one-time token."""
+    prefix = f"offer-{offer.pk}"
+    return {
+        f"{prefix}-shelter": shelter.pk,
+        f"{prefix}-portions": portions,
+        f"{prefix}-submission": str(submission or uuid.uuid4()),
+    }
 
 
 @pytest.mark.parametrize(
@@ -94,10 +106,9 @@ def test_volunteer_claims_and_releases_portions(as_user, volunteer, shelter):
     client = as_user(volunteer)
     page = client.get(reverse("coordination:meals"))
     assert "10 of 10 portions left" in page.content.decode()
-    prefix = f"offer-{offer.pk}"
     client.post(
         reverse("coordination:meal_claim", args=[offer.pk]),
-        {f"{prefix}-shelter": shelter.pk, f"{prefix}-portions": "4"},
+        _claim(offer, shelter, "4"),
     )
     offer.refresh_from_db()
     assert offer.claimed == 4
@@ -116,10 +127,9 @@ def test_bad_claims_get_a_message_and_change_nothing(
     portions, message, as_user, volunteer, shelter
 ):
     offer = MealOfferFactory(portions=10)
-    prefix = f"offer-{offer.pk}"
     response = as_user(volunteer).post(
         reverse("coordination:meal_claim", args=[offer.pk]),
-        {f"{prefix}-shelter": shelter.pk, f"{prefix}-portions": portions},
+        _claim(offer, shelter, portions),
         follow=True,
     )
     assert message in response.content.decode()
@@ -129,10 +139,9 @@ def test_bad_claims_get_a_message_and_change_nothing(
 
 def test_a_volunteer_cannot_claim_for_another_shelter(as_user, volunteer, other_shelter):
     offer = MealOfferFactory(portions=10)
-    prefix = f"offer-{offer.pk}"
     as_user(volunteer).post(
         reverse("coordination:meal_claim", args=[offer.pk]),
-        {f"{prefix}-shelter": other_shelter.pk, f"{prefix}-portions": "2"},
+        _claim(offer, other_shelter, "2"),
     )
     offer.refresh_from_db()
     assert offer.claimed == 0
@@ -142,3 +151,33 @@ def test_passed_offers_are_not_listed(as_user, volunteer):
     MealOfferFactory(provider="Yesterday's soup", date=timezone.localdate() - timedelta(days=1))
     page = as_user(volunteer).get(reverse("coordination:meals")).content.decode()
     assert "Yesterday" not in page
+
+
+def test_a_claim_sent_twice_is_saved_once(as_user, volunteer, shelter):
+    offer = MealOfferFactory(portions=10)
+    client = as_user(volunteer)
+    page = client.get(reverse("coordination:meals")).content.decode()
+    token = re.search(rf'name="offer-{offer.pk}-submission" value="([^"]+)"', page).group(1)
+    data = _claim(offer, shelter, "4", submission=token)
+    first = client.post(reverse("coordination:meal_claim", args=[offer.pk]), data, follow=True)
+    assert "4 portions claimed for Cinema Park" in first.content.decode()
+    again = client.post(reverse("coordination:meal_claim", args=[offer.pk]), data, follow=True)
+    assert again.status_code == 200
+    assert "This claim was already saved (the form was sent twice)" in again.content.decode()
+    offer.refresh_from_db()
+    assert offer.claimed == 4
+    assert MealClaim.objects.get().submission == uuid.UUID(token)
+    # The page after it carries a new token: the next claim is a new one.
+    page = client.get(reverse("coordination:meals")).content.decode()
+    assert token not in page
+
+
+def test_a_claim_without_its_token_is_refused_with_a_message(as_user, volunteer, shelter):
+    offer = MealOfferFactory(portions=10)
+    data = _claim(offer, shelter, "2")
+    del data[f"offer-{offer.pk}-submission"]
+    response = as_user(volunteer).post(
+        reverse("coordination:meal_claim", args=[offer.pk]), data, follow=True
+    )
+    assert "This form is out of date: reload the page and claim again" in response.content.decode()
+    assert not MealClaim.objects.exists()
