@@ -1,13 +1,14 @@
 """Business actions on households, holds, stays and meals.
 
-Lock order: the Household row first, then the acting User row (hold_create only, for the
-limit on places held elsewhere), then Shelter rows in ascending pk (through the shelter
-services, the only door to a space's counts). Nothing locks a shelter or a user before a
-household, and no writer locks a user row after a shelter: so no cycle. The user row is
-locked FOR NO KEY UPDATE, which rows merely pointing at the user (an occupancy event "by"
-them, a hold "created by" them: foreign-key checks take KEY SHARE) do not wait for; with
-FOR UPDATE, that same user's bed count in another tab, holding the shelter, would deadlock
-with the hold. Meal portions change by conditional UPDATEs.
+Lock order: Household rows first (the purge takes several, in ascending pk), then the acting
+User row (hold_create only, for the limit on places held elsewhere), then Shelter rows in
+ascending pk (through the shelter services, the only door to a space's counts). No writer
+takes a household after a user or a shelter, nor a user row after a shelter (bed counts and
+status changes lock shelters only): so no cycle. The user row is locked FOR NO KEY UPDATE,
+which rows merely pointing at the user (an occupancy event "by" them, a hold "created by"
+them: foreign-key checks take KEY SHARE) do not wait for; with FOR UPDATE, that same user's
+bed count in another tab, holding the shelter, would deadlock with the hold
+(tests/coordination/test_concurrency.py). Meal portions change by conditional UPDATEs.
 Logs name households by id only: never a name, phone or note.
 """
 
