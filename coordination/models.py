@@ -21,6 +21,10 @@ from .alerts import recipients as alerts_recipients  # noqa: F401
 MAX_HOUSEHOLD = 50
 MAX_PORTIONS = 10_000
 
+# A household's free text: what the purge blanks (sizes and needs are kept for statistics).
+# tests/coordination/test_purge.py checks that every text field of Household is here.
+HOUSEHOLD_PERSONAL_FIELDS = ("contact_name", "phone", "languages", "arrived_from", "notes")
+
 
 class HouseholdStatus(models.TextChoices):
     WAITING = "waiting", _("Waiting")
@@ -119,11 +123,12 @@ class Household(models.Model):
             ),
             # The dashboard counts today's arrivals by registration time.
             models.Index(fields=["created_at"], name="coord_household_created_idx"),
-            # purge_personal_data looks for households that left long ago, not yet anonymised.
+            # purge_personal_data looks for households registered long ago, not yet anonymised
+            # (then checks their holds and stays through the foreign-key indexes).
             models.Index(
-                fields=["left_at"],
+                fields=["created_at"],
                 name="coord_household_purge_idx",
-                condition=Q(status="left", anonymised_at__isnull=True),
+                condition=Q(anonymised_at__isnull=True),
             ),
         ]
 

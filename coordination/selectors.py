@@ -4,7 +4,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from shelter.models import TAKING_PEOPLE, Shelter, Space
@@ -21,6 +21,44 @@ def household_duplicates(*, contact_name: str, phone: str) -> list[Household]:
     digits = "".join(ch for ch in phone if ch.isalnum())
     candidates = Household.objects.active().filter(contact_name__iexact=contact_name.strip())
     return [h for h in candidates if "".join(ch for ch in h.phone if ch.isalnum()) == digits]
+
+
+def households_to_purge(*, inactive_since: datetime) -> QuerySet[Household]:
+    """Households whose personal data is due: nothing happened to them since `inactive_since`,
+    not checked in anywhere, not anonymised yet. Any status: waiting, placed or left.
+
+    What counts as something happening: registration, a hold made or ended (released, expired,
+    used to check in), a check-in, a check-out (the latest of created_at, waiting_since, the
+    holds' created_at and ended_at, the stays' checked_in_at and checked_out_at, left_at). A
+    household checked in (an open stay) is never due, however long it stays: its people are
+    in a bed tonight. An active hold older than that (its expiry never ran) does not keep it:
+    the purge gives those places back.
+    """
+    since = inactive_since
+    recent_stay = Stay.objects.filter(household=OuterRef("pk")).filter(
+        Q(checked_out_at__isnull=True) | Q(checked_in_at__gte=since) | Q(checked_out_at__gte=since)
+    )
+    recent_hold = Hold.objects.filter(household=OuterRef("pk")).filter(
+        Q(created_at__gte=since) | Q(ended_at__gte=since)
+    )
+    return (
+        # coord_household_purge_idx: not anonymised, by registration time
+        Household.objects.filter(anonymised_at__isnull=True, created_at__lt=since)
+        .filter(waiting_since__lt=since)
+        .exclude(left_at__gte=since)
+        .exclude(Exists(recent_stay))
+        .exclude(Exists(recent_hold))
+    )
+
+
+def households_checked_in_unchanged(*, since: datetime) -> int:
+    """Households checked in before `since` and not moved or out since: the purge keeps their
+    data while they stay; a list for coordinators to check they have not left unrecorded."""
+    return Stay.objects.filter(
+        checked_out_at__isnull=True,
+        checked_in_at__lt=since,
+        household__anonymised_at__isnull=True,
+    ).count()
 
 
 def _active_hold() -> Prefetch:

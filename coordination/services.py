@@ -1,13 +1,14 @@
 """Business actions on households, holds, stays and meals.
 
-Lock order: the Household row first, then the acting User row (hold_create only, for the
-limit on places held elsewhere), then Shelter rows in ascending pk (through the shelter
-services, the only door to a space's counts). Nothing locks a shelter or a user before a
-household, and no writer locks a user row after a shelter: so no cycle. The user row is
-locked FOR NO KEY UPDATE, which rows merely pointing at the user (an occupancy event "by"
-them, a hold "created by" them: foreign-key checks take KEY SHARE) do not wait for; with
-FOR UPDATE, that same user's bed count in another tab, holding the shelter, would deadlock
-with the hold. Meal portions change by conditional UPDATEs.
+Lock order: Household rows first (the purge takes several, in ascending pk), then the acting
+User row (hold_create only, for the limit on places held elsewhere), then Shelter rows in
+ascending pk (through the shelter services, the only door to a space's counts). No writer
+takes a household after a user or a shelter, nor a user row after a shelter (bed counts and
+status changes lock shelters only): so no cycle. The user row is locked FOR NO KEY UPDATE,
+which rows merely pointing at the user (an occupancy event "by" them, a hold "created by"
+them: foreign-key checks take KEY SHARE) do not wait for; with FOR UPDATE, that same user's
+bed count in another tab, holding the shelter, would deadlock with the hold
+(tests/coordination/test_concurrency.py). Meal portions change by conditional UPDATEs.
 Logs name households by id only: never a name, phone or note.
 """
 
@@ -27,7 +28,7 @@ from shelter import services as shelter_services
 from shelter.access import is_coordinator
 from shelter.models import OccupancyReason, ShelterMembership, Space
 
-from . import public
+from . import public, selectors
 from .errors import (
     AlreadyCheckedIn,
     ClaimAlreadySaved,
@@ -39,9 +40,20 @@ from .errors import (
     NotEnoughPortions,
     OfferPassed,
 )
-from .models import Hold, HoldStatus, Household, HouseholdStatus, MealClaim, MealOffer, Stay
+from .models import (
+    HOUSEHOLD_PERSONAL_FIELDS,
+    Hold,
+    HoldStatus,
+    Household,
+    HouseholdStatus,
+    MealClaim,
+    MealOffer,
+    Stay,
+)
 
 logger = logging.getLogger(__name__)
+
+PURGE_BATCH = 500  # households locked at once by the purge: short transactions
 
 User = AbstractBaseUser
 
@@ -251,18 +263,62 @@ def stay_move(*, stay_id: int, space_id: int, by: User) -> Stay:
 
 
 def household_purge_personal_data(*, older_than_days: int, now: datetime | None = None) -> int:
-    """Anonymise households that left more than `older_than_days` ago; keep sizes and needs.
+    """Blank the free text of households with no activity for `older_than_days`; keep sizes
+    and needs (selectors.households_to_purge says which, and what "activity" is).
 
+    Waiting households purged leave the waiting list (status "left"); an active hold of theirs
+    is released first, so its places are free again. Checked-in households are kept. In
+    batches, each under the households' locks (ascending pk, then shelters: the usual order)
+    and checked again under them, so a household checked in meanwhile is not touched.
     Idempotent: anonymised households are not touched again. Returns how many were changed.
     """
     now = now or timezone.now()
-    purged = Household.objects.filter(
-        status=HouseholdStatus.LEFT,
-        left_at__lt=now - timedelta(days=older_than_days),
-        anonymised_at__isnull=True,
-    ).update(contact_name="", phone="", notes="", arrived_from="", anonymised_at=now)
+    since = now - timedelta(days=older_than_days)
+    purged = last_pk = 0
+    while True:
+        batch = list(
+            selectors.households_to_purge(inactive_since=since)
+            .filter(pk__gt=last_pk)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:PURGE_BATCH]
+        )
+        if not batch:
+            break
+        last_pk = batch[-1]
+        purged += _purge_batch(batch, since=since, now=now)
     logger.info("personal data removed from %s households", purged)
     return purged
+
+
+def _purge_batch(household_ids: list[int], *, since: datetime, now: datetime) -> int:
+    with transaction.atomic():
+        list(Household.objects.select_for_update().filter(pk__in=household_ids).order_by("pk"))
+        due = list(  # again, under the locks: one may have been checked in meanwhile
+            selectors.households_to_purge(inactive_since=since)
+            .filter(pk__in=household_ids)
+            .values_list("pk", flat=True)
+        )
+        holds = list(Hold.objects.filter(household_id__in=due, status=HoldStatus.ACTIVE))
+        if holds:
+            shelter_services.shelters_lock(
+                sorted(
+                    set(
+                        Space.objects.filter(pk__in=[h.space_id for h in holds]).values_list(
+                            "shelter_id", flat=True
+                        )
+                    )
+                )
+            )
+            for hold in holds:
+                _hold_end(hold, HoldStatus.EXPIRED, None)
+        Household.objects.filter(pk__in=due).update(
+            **dict.fromkeys(HOUSEHOLD_PERSONAL_FIELDS, ""),
+            status=HouseholdStatus.LEFT,
+            anonymised_at=now,
+        )
+    if holds:
+        logger.info("%s forgotten holds released by the purge", len(holds))
+    return len(due)
 
 
 def meal_offer_save(*, offer: MealOffer, fields: list[str], by: User) -> MealOffer:

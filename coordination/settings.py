@@ -260,7 +260,8 @@ HOLD_HOURS = env.float("HOLD_HOURS", default=3.0)
 # Places one account may hold at once in shelters it is not assigned to (coordinators: no
 # limit): one account, lost or misused, cannot hold every free place in the city.
 HOLD_MAX_PLACES_ELSEWHERE = env.int("HOLD_MAX_PLACES_ELSEWHERE", default=30)
-# Households that left more than this many days ago lose their personal data (daily task).
+# Households with no registration, hold, check-in or check-out for this many days lose their
+# personal data (daily task), whatever their status; checked-in households are kept.
 PURGE_PERSONAL_DATA_AFTER_DAYS = env.int("PURGE_PERSONAL_DATA_AFTER_DAYS", default=30)
 
 # Periodic tasks. These are defaults: a migration copies them into django-celery-beat's

@@ -14,6 +14,8 @@ def expire_holds() -> int:
 
 @shared_task(acks_late=True, ignore_result=True)
 def purge_personal_data(older_than_days: int | None = None) -> int:
-    """Anonymise households that left long ago. Idempotent: a second run finds nothing."""
+    """Blank the personal data of households with no activity for
+    PURGE_PERSONAL_DATA_AFTER_DAYS (not while checked in). Idempotent: a second run finds
+    nothing."""
     days = settings.PURGE_PERSONAL_DATA_AFTER_DAYS if older_than_days is None else older_than_days
     return services.household_purge_personal_data(older_than_days=days)

@@ -1,4 +1,4 @@
-"""Households: hold, check in, out and move; meals: claim and release; purge."""
+"""Households: hold, check in, out and move; meals: claim and release (the purge: test_purge.py)."""
 
 import uuid
 from datetime import timedelta
@@ -28,7 +28,7 @@ from coordination.models import (
     MealClaim,
     MealOffer,
 )
-from coordination.tasks import expire_holds, purge_personal_data
+from coordination.tasks import expire_holds
 from shelter.errors import ShelterClosed, SpaceFull
 from shelter.models import OccupancyEvent, OccupancyReason, Shelter, ShelterStatus, Space
 from tests.factories import (
@@ -330,31 +330,6 @@ def test_editing_an_offer_never_overwrites_claims_made_meanwhile(user):
     stale.portions = 5
     with pytest.raises(NotEnoughPortions):
         services.meal_offer_save(offer=stale, fields=["portions"], by=user)
-
-
-def test_purge_anonymises_households_that_left_long_ago_and_keeps_counts(user):
-    space = _space(10)
-    gone = HouseholdFactory(size=3, contact_name="Ivan", phone="+7 701 111", notes="diabetic")
-    stay = services.stay_check_in(household_id=gone.pk, space_id=space.pk, by=user)
-    services.stay_check_out(stay_id=stay.pk, by=user)
-    recent_waiting = HouseholdFactory(contact_name="Olga")
-    with time_machine.travel(timezone.now() + timedelta(days=31)):
-        assert purge_personal_data(30) == 1
-        assert purge_personal_data(30) == 0  # safe to run twice
-    gone.refresh_from_db()
-    assert (gone.contact_name, gone.phone, gone.notes) == ("", "", "")
-    assert gone.size == 3 and gone.anonymised_at
-    recent_waiting.refresh_from_db()
-    assert recent_waiting.contact_name == "Olga"
-
-
-def test_purge_command_reports_and_refuses_negative_days(capsys):
-    from django.core.management import CommandError, call_command
-
-    call_command("purge_personal_data", "--older-than", "30")
-    assert "Personal data removed from 0 households" in capsys.readouterr().out
-    with pytest.raises(CommandError):
-        call_command("purge_personal_data", "--older-than", "-1")
 
 
 def test_space_counts_stay_consistent_with_shelters(user):
