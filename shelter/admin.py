@@ -15,7 +15,15 @@ from django.utils.translation import gettext_lazy as _
 from . import services
 from .errors import ShelterError
 from .forms import SpaceForm
-from .models import AuditAction, AuditEntry, OccupancyEvent, Shelter, ShelterMembership, Space
+from .models import (
+    AuditAction,
+    AuditEntry,
+    OccupancyEvent,
+    OccupancyOutbox,
+    Shelter,
+    ShelterMembership,
+    Space,
+)
 from .spreadsheets import csv_lines
 
 
@@ -294,3 +302,15 @@ class AuditEntryAdmin(ReadOnly, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "title": _("Audit log: who did what, when")}
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(OccupancyOutbox)
+class OccupancyOutboxAdmin(ReadOnly, admin.ModelAdmin):
+    """Changes waiting for the alert rules: normally empty within seconds.
+
+    Rows older than a minute or two mean no worker is running (see /readyz).
+    """
+
+    list_display = ["created_at", "shelter", "taken", "places", "takes_people"]
+    list_select_related = ["shelter"]
+    show_full_result_count = False
