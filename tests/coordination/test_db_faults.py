@@ -12,7 +12,7 @@ from shelter.models import Space
 from shelter.signals import occupancy_changed
 from tests.coordination.alert_helpers import count_post
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _drop_own_connection(sender, **kwargs) -> None:

@@ -34,7 +34,7 @@ from tests.factories import (
 from tests.redis_server import RedisServer
 from tests.worker_process import app_on_redis, stop, worker_process
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 OUTPUT = Path(django_settings.BASE_DIR) / "test-output"
 DELIVERY_HEADER = "X-Shelter-Delivery"

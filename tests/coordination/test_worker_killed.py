@@ -21,6 +21,7 @@ from coordination.alerts.models import (
     AlertKind,
     AlertRule,
     DeliveryStatus,
+    default_rule,
 )
 from shelter.models import OccupancyOutbox, Space
 from tests.coordination.alert_helpers import WebhookServer, count_post, wait_until
@@ -34,7 +35,7 @@ from tests.factories import (
 from tests.redis_server import RedisServer
 from tests.worker_process import app_on_redis, kill, stop, worker_process
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 OUTPUT = Path(django_settings.BASE_DIR) / "test-output"
 LEASE = 3  # seconds: the claim of a killed worker is handed out again after this
@@ -71,6 +72,8 @@ class CityRuleLockedElsewhere:
     """
 
     def __init__(self):
+        if not AlertRule.objects.filter(kind=AlertKind.CITY_LOW).exists():
+            default_rule(AlertKind.CITY_LOW).save()  # a transactional test emptied the table
         self.locked = threading.Event()
         self.release = threading.Event()
         self.thread = threading.Thread(target=self._hold)
