@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -161,6 +162,20 @@ def test_language_follows_the_browser_and_the_switcher_keeps_filters(client):
     assert client.get("/language/kk/", {"next": "https://evil.example/"})["Location"] == "/"
     assert client.get("/language/xx/").status_code == 404
     assert '<html lang="kk">' in client.get("/?family=on").content.decode()
+
+
+@pytest.mark.parametrize("back", ["x", "0", "//evil.example", "/\\evil.example"])
+def test_the_language_switchers_go_back_to_local_pages_only(client, back):
+    """The public link (GET) and the logged-in pages' form (POST) follow the same rule."""
+    assert client.get("/language/ru/", {"next": back})["Location"] == "/"
+    posted = client.post(reverse("set_language"), {"language": "kk", "next": back})
+    assert (posted.status_code, posted["Location"]) == (302, "/")
+    assert posted.cookies[settings.LANGUAGE_COOKIE_NAME].value == "kk"
+    kept = client.post(reverse("set_language"), {"language": "kk", "next": "/meals/?x=1"})
+    assert kept["Location"] == "/meals/?x=1"
+    unknown = client.post(reverse("set_language"), {"language": "xx", "next": "/about/"})
+    assert unknown["Location"] == "/about/"
+    assert settings.LANGUAGE_COOKIE_NAME not in unknown.cookies
 
 
 def test_first_load_is_under_30_kb_compressed_with_no_other_host(client):
