@@ -12,12 +12,12 @@ from django.views.decorators.http import require_POST
 
 from shelter.access import member_shelter_ids
 from shelter.errors import ShelterError, SpaceFull
-from shelter.models import Shelter, Space
+from shelter.models import Space
 from shelter.selectors import shelters_to_choose
 
 from .. import access, selectors, services
 from ..errors import AlreadyCheckedIn
-from ..forms import HouseholdForm, SpaceChoiceForm
+from ..forms import HouseholdForm, SpaceChoiceForm, WaitingFilterForm
 from ..models import Hold, Household, Stay
 
 # Who looked at whose personal data: one line per access, ids only.
@@ -220,9 +220,7 @@ def hold_release(request, pk: int):
 
 @login_required
 def waiting_list(request):
-    fitting = None
-    if request.GET.get("shelter", "").isdigit():
-        fitting = Shelter.objects.filter(pk=request.GET["shelter"]).first()
+    fitting = WaitingFilterForm(request.GET).fitting()
     households = selectors.waiting_list(request.user, fitting_shelter=fitting)
     return render(
         request,
