@@ -3,6 +3,9 @@
 Also the admin site itself: its titles, and an index that leads to the dashboard.
 """
 
+from axes import admin as axes_admin
+from axes.handlers.proxy import AxesProxyHandler
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
@@ -152,3 +155,18 @@ class MealClaimAdmin(ReadOnly, admin.ModelAdmin):
     list_filter = ["claimed_at", "shelter__city"]
     list_select_related = ["offer", "shelter"]
     search_fields = ["shelter__name", "offer__provider"]
+
+
+# django-axes' "Clean up expired attempts" reads the attempt time from the request, which
+# only its login path sets: from the admin the action always failed with a server error.
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    @admin.action(
+        description=axes_admin.AccessAttemptAdmin.cleanup_expired_attempts.short_description
+    )
+    def cleanup_expired_attempts(self, request, queryset):
+        AxesProxyHandler.update_request(request)
+        return super().cleanup_expired_attempts(request, queryset)
