@@ -36,12 +36,12 @@ def household_register(request):
     if not access.can_register_households(request.user):
         raise PermissionDenied
     form = HouseholdForm(request.POST or None, shelters=shelters_to_choose(request.user))
-    duplicates = []
+    duplicates = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if not data["register_anyway"]:
-            duplicates = selectors.household_duplicates(
-                contact_name=data["contact_name"], phone=data["phone"]
+            duplicates = selectors.household_duplicates_for(
+                request.user, contact_name=data["contact_name"], phone=data["phone"]
             )
         if not duplicates:
             household = services.household_register(
