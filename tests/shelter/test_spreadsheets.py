@@ -4,9 +4,9 @@ import ast
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from shelter.spreadsheets import csv_lines, safe_cell
+from tests.source import project_modules
 
 WRITER = Path("shelter/spreadsheets.py")
 
@@ -35,15 +35,6 @@ def test_csv_lines_defuses_every_cell():
     assert list(csv_lines([["=1", "ok", 3]])) == ["'=1,ok,3\r\n"]
 
 
-def _project_modules():
-    root = Path(settings.BASE_DIR)
-    for path in sorted(root.rglob("*.py")):
-        relative = path.relative_to(root)
-        if relative.parts[0] in {".venv", "tests", "staticfiles", "node_modules"}:
-            continue
-        yield relative, ast.parse(path.read_text(), filename=str(relative))
-
-
 def _imports_csv(tree: ast.AST) -> bool:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "csv" for a in node.names):
@@ -56,7 +47,7 @@ def _imports_csv(tree: ast.AST) -> bool:
 def test_no_module_writes_csv_but_the_one_writer():
     """Every CSV goes through shelter.spreadsheets: a module importing csv itself (csv.writer,
     DictWriter...) would write cells a spreadsheet runs as formulas."""
-    modules = dict(_project_modules())
+    modules = dict(project_modules())
     assert WRITER in modules and len(modules) > 50  # the scan sees the project
     offenders = [str(path) for path, tree in modules.items() if _imports_csv(tree)]
     assert offenders == [str(WRITER)]
