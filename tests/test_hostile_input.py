@@ -10,6 +10,7 @@ As anonymous, a volunteer and a coordinator, each route gets:
 - GET with every hostile value in each query parameter its page knows, in a made-up one,
   and a hostile `next` beside it;
 - crafted paths: each id 0, -1, 2**63, 2**64 and 40 digits (text parts also NUL, "²"...);
+- HEAD, OPTIONS, PUT, PATCH and DELETE;
 - POSTs: each form as the page rendered it with each hostile `next`, each other submit
   button once, each field in turn hostile, every field hostile at once; and a bare POST
   with a hostile `next` to every route;
@@ -94,6 +95,8 @@ FIELD_HOSTILE = ["", "²", "\x00", str(2**64), "-1", "ß" * 3000]  # one field a
 GENERIC_PARAMS = ["next", "page", "shelter", "city", "kind", "status", "q", "o", "p", "all"]
 
 ROLES = ["anonymous", "volunteer_a", "coordinator"]
+OTHER_METHODS = ["head", "options", "put", "patch", "delete"]
+WRITES = {"post", "put", "patch", "delete"}
 # Tables whose rows change on every request or login, whatever the request asked.
 VOLATILE_APPS = {"sessions", "axes"}
 
@@ -320,12 +323,16 @@ class Judge:
     def post(self, path: str, data) -> None:
         self._send("post", path, data)
 
+    def other(self, method: str, path: str) -> None:
+        """HEAD, OPTIONS, PUT, PATCH or DELETE, with no body."""
+        self._send(method, path, "")
+
     def _send(self, method: str, path: str, data) -> None:
         self.requests += 1
         where = f"{self.role} {method.upper()} {path[:120]} {_short(data)}"
         try:
             with transaction.atomic():
-                before = _fingerprint() if method == "post" else None
+                before = _fingerprint() if method in WRITES else None
                 try:
                     response = getattr(self.client, method)(path, data)
                 except Exception as exc:  # the test client re-raises a view's exception
@@ -344,7 +351,7 @@ class Judge:
             return
         if 300 <= status < 400 and not _stays_here(response.get("Location", "")):
             self.failures.append(f"{where}: redirect off the site to {response['Location']!r}")
-        if method != "post":
+        if method not in WRITES:
             return
         changed = _changed_since(before)
         html = "html" in response.get("Content-Type", "")
@@ -417,6 +424,9 @@ def test_hostile_query_parameters_and_path_ids(role_client, role):
     for path, names in site.pages.items():
         for value, back in _pairs(HOSTILE, NEXT):
             judge.get(path, {**dict.fromkeys(names, value), "made_up": value, "next": back})
+    for path in site.pages:
+        for method in OTHER_METHODS:
+            judge.other(method, path)
     for route in ROUTES:
         for path in _crafted_paths(route):
             judge.get(path)
