@@ -4,7 +4,6 @@ Everything here is read from the public snapshot: no personal data, no database 
 the snapshot is cached.
 """
 
-import csv
 import json
 from datetime import date, datetime
 
@@ -14,6 +13,8 @@ from django.utils import timezone
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
 from pydantic import BaseModel
+
+from shelter.spreadsheets import csv_lines
 
 from . import public
 from .clients import public_rate_limit
@@ -189,9 +190,9 @@ def hxl_rows(shelters):
 
 @public_rate_limit
 def shelters_csv(request):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    """Every shelter as HXL CSV. Names and addresses are typed by people, so cells that a
+    spreadsheet would run as a formula are defused (shelter.spreadsheets, like every CSV)."""
+    rows = hxl_rows(public.shelters_for_api(public.snapshot(), public.PublicFilters()))
+    response = HttpResponse("".join(csv_lines(rows)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="shelters.csv"'
-    csv.writer(response).writerows(
-        hxl_rows(public.shelters_for_api(public.snapshot(), public.PublicFilters()))
-    )
     return response

@@ -211,6 +211,16 @@ class MealClaimForm(forms.Form):
         return portions
 
 
+class WaitingFilterForm(forms.Form):
+    """The waiting list's "who fits in" choice (GET). Anything but a shelter's id chooses none:
+    "²" passes str.isdigit() but not int(), and ids past bigint find no row."""
+
+    shelter = forms.ModelChoiceField(queryset=Shelter.objects.all(), required=False)
+
+    def fitting(self) -> Shelter | None:
+        return self.cleaned_data["shelter"] if self.is_valid() else None
+
+
 class PublicFilterForm(forms.Form):
     """The public page's filters: plain GET parameters, so they work without JavaScript."""
 

@@ -16,10 +16,14 @@ PLACE_OPTIONS = 20
 GOOD_FIT_LEFTOVER = 2  # places left empty in a space that still count as a good fit
 
 
-def household_duplicates(*, contact_name: str, phone: str) -> list[Household]:
+def _matching_households(*, contact_name: str, phone: str) -> list[Household]:
     """Waiting or placed households with the same name and phone (case and spaces ignored)."""
     digits = "".join(ch for ch in phone if ch.isalnum())
-    candidates = Household.objects.active().filter(contact_name__iexact=contact_name.strip())
+    candidates = (
+        Household.objects.active()
+        .filter(contact_name__iexact=contact_name.strip())
+        .select_related("registered_at")
+    )
     return [h for h in candidates if "".join(ch for ch in h.phone if ch.isalnum()) == digits]
 
 
@@ -59,6 +63,36 @@ def households_checked_in_unchanged(*, since: datetime) -> int:
         checked_in_at__lt=since,
         household__anonymised_at__isnull=True,
     ).count()
+
+
+@dataclass(frozen=True)
+class Duplicates:
+    """Possible duplicates of a household being registered, as one user may learn of them.
+
+    `seen` are the ones the user may open (coordination.access); of the others only that
+    there are some: where they are, since when and how they are doing is personal data of
+    another shelter's people (with no phone, a name alone matches).
+    """
+
+    seen: list[Household]
+    elsewhere: bool
+
+    def __bool__(self) -> bool:
+        return bool(self.seen) or self.elsewhere
+
+
+def household_duplicates_for(user, *, contact_name: str, phone: str) -> Duplicates:
+    """Waiting or placed households of the same name and phone, split by what the user sees."""
+    found = _matching_households(contact_name=contact_name, phone=phone)
+    if not found:
+        return Duplicates(seen=[], elsewhere=False)
+    visible = set(
+        households_visible_to(user)
+        .filter(pk__in=[h.pk for h in found])
+        .values_list("pk", flat=True)
+    )
+    seen = [h for h in found if h.pk in visible]
+    return Duplicates(seen=seen, elsewhere=len(seen) < len(found))
 
 
 def _active_hold() -> Prefetch:

@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Before anything reads the query string: a NUL in the address is a 400, not a 500.
+    "coordination.middleware.BadRequestMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -241,6 +243,9 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         "django_guid": {"level": "WARNING"},
         "django.request": {"handlers": ["console", "mail_admins"], "propagate": False},
+        # A wrong Host header or a forged session is the client's doing, answered 400:
+        # logged, not mailed (by default Django mails each one, so anyone could flood us).
+        "django.security": {"handlers": ["console"], "propagate": False},
     },
 }
 if not REDIS_URL:

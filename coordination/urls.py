@@ -1,9 +1,7 @@
 """Root URLconf: it lives in `coordination`, which may include both apps."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from .alerts import views as alerts
 from .api import api, shelters_csv
@@ -73,14 +71,10 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("shelters/", include("shelter.urls")),
     path("", include(coordination_patterns)),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("accounts/login/", start.LoginView.as_view(), name="login"),
     path("accounts/start/", start.start, name="start"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/logout/", start.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", public.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -1,4 +1,10 @@
-"""CSV for spreadsheets: rows as streamed lines, and cells that cannot turn into formulas."""
+"""CSV for spreadsheets: rows as streamed lines, and cells that cannot turn into formulas.
+
+The project's one CSV writer: every export (the public HXL file, the dashboard's, the
+admin's actions) writes through csv_lines, so no cell anyone typed (a shelter's name, a
+household's) reaches a spreadsheet as a live formula. tests/shelter/test_spreadsheets.py
+fails if another module imports csv.
+"""
 
 import csv
 import re

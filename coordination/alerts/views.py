@@ -3,12 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shelter.access import is_coordinator
+from shelter.redirects import redirect_next
 
 from . import selectors, services
 from .models import Alert
@@ -32,7 +33,5 @@ def alert_acknowledge(request, pk: int):
         messages.success(request, _("Acknowledged: %(message)s") % {"message": alert.message})
     else:
         messages.info(request, _("Someone acknowledged this alert already."))
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)  # e.g. the dashboard's alerts panel
-    return redirect("coordination:alerts")
+    # Back to the page it was sent from, e.g. the dashboard's alerts panel.
+    return redirect_next(request, reverse("coordination:alerts"))

@@ -6,6 +6,7 @@ goes through the same audited service as the dashboard's button.
 """
 
 from axes.admin import AccessAttemptAdmin
+from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -43,6 +44,13 @@ class LockedLoginAdmin(AccessAttemptAdmin):
             request,
             ngettext("%(n)d login unlocked.", "%(n)d logins unlocked.", unlocked) % {"n": unlocked},
         )
+
+    # django-axes' "Clean up expired attempts" reads the attempt time from the request, which
+    # only its login path sets: from the admin the action always failed with a server error.
+    @admin.action(description=AccessAttemptAdmin.cleanup_expired_attempts.short_description)
+    def cleanup_expired_attempts(self, request, queryset):
+        AxesProxyHandler.update_request(request)
+        return super().cleanup_expired_attempts(request, queryset)
 
 
 if admin.site.is_registered(AccessAttempt):

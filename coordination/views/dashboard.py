@@ -13,10 +13,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,6 +23,7 @@ from shelter import services as shelter_services
 from shelter.access import is_coordinator
 from shelter.errors import ShelterError
 from shelter.models import Shelter, ShelterMembership, ShelterStatus
+from shelter.redirects import redirect_next
 from shelter.spreadsheets import csv_lines
 
 from .. import public
@@ -97,10 +97,7 @@ def dashboard_shelter(request, pk: int):
 
 def _back(request, shelter_id: int):
     """To the page the action was sent from (the dashboard or the shelter's panel)."""
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
-    return redirect("coordination:dashboard_shelter", pk=shelter_id)
+    return redirect_next(request, reverse("coordination:dashboard_shelter", args=[shelter_id]))
 
 
 @coordinator_required

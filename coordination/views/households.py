@@ -12,12 +12,12 @@ from django.views.decorators.http import require_POST
 
 from shelter.access import member_shelter_ids
 from shelter.errors import ShelterError, SpaceFull
-from shelter.models import Shelter, Space
+from shelter.models import Space
 from shelter.selectors import shelters_to_choose
 
 from .. import access, selectors, services
 from ..errors import AlreadyCheckedIn, HoldLimitReached
-from ..forms import HouseholdForm, SpaceChoiceForm
+from ..forms import HouseholdForm, SpaceChoiceForm, WaitingFilterForm
 from ..models import Hold, Household, Stay
 
 # Who looked at whose personal data: one line per access, ids only.
@@ -36,12 +36,12 @@ def household_register(request):
     if not access.can_register_households(request.user):
         raise PermissionDenied
     form = HouseholdForm(request.POST or None, shelters=shelters_to_choose(request.user))
-    duplicates = []
+    duplicates = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if not data["register_anyway"]:
-            duplicates = selectors.household_duplicates(
-                contact_name=data["contact_name"], phone=data["phone"]
+            duplicates = selectors.household_duplicates_for(
+                request.user, contact_name=data["contact_name"], phone=data["phone"]
             )
         if not duplicates:
             household = services.household_register(
@@ -223,9 +223,7 @@ def hold_release(request, pk: int):
 
 @login_required
 def waiting_list(request):
-    fitting = None
-    if request.GET.get("shelter", "").isdigit():
-        fitting = Shelter.objects.filter(pk=request.GET["shelter"]).first()
+    fitting = WaitingFilterForm(request.GET).fitting()
     households = selectors.waiting_list(request.user, fitting_shelter=fitting)
     return render(
         request,

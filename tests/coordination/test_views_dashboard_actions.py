@@ -73,6 +73,18 @@ def test_back_to_the_dashboard_when_sent_from_it_never_elsewhere(as_user, coordi
     assert away["Location"] == reverse("coordination:dashboard_shelter", args=[shelter.pk])
 
 
+@pytest.mark.parametrize("back", ["0", "x", "coordination:dashboard", "//evil.example", "/\x00"])
+def test_a_next_that_is_no_local_page_lands_on_the_panel_after_the_action(
+    as_user, coordinator, shelter, back
+):
+    """redirect() would have tried "0" as a view name: a 500 after the status had changed."""
+    response = _status(as_user(coordinator), shelter, "closed", next=back)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("coordination:dashboard_shelter", args=[shelter.pk])
+    shelter.refresh_from_db()
+    assert shelter.status == ShelterStatus.CLOSED
+
+
 def test_an_unknown_action_changes_nothing(as_user, coordinator, shelter):
     response = _status(as_user(coordinator), shelter, "explode")
     assert "Choose open, mark full, standby or close." in _messages(response)

@@ -59,6 +59,37 @@ def test_a_duplicate_is_shown_first_and_registered_only_when_confirmed(as_user, 
     assert Household.objects.count() == 2
 
 
+def test_a_duplicate_at_another_shelter_is_named_without_where_or_any_detail(
+    as_user, volunteer, other_volunteer, other_shelter, coordinator
+):
+    """With no phone a name alone matches: the volunteer learns only that one exists."""
+    elsewhere = {"contact_name": "Olga Smirnova", "size": "3", "registered_at": other_shelter.pk}
+    as_user(other_volunteer).post(reverse("coordination:register"), elsewhere)
+    other = Household.objects.get()
+    client = as_user(volunteer)
+    response = client.post(reverse("coordination:register"), {**GOOD, "phone": ""})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "already registered elsewhere. Ask a coordinator" in page
+    assert "send the form again to register it anyway" in page
+    link = reverse("coordination:household", args=[other.pk])
+    for detail in [other_shelter.name, "already registered on", "(Waiting)", link]:
+        assert detail not in page, detail
+    assert Household.objects.count() == 1
+    confirmed = client.post(
+        reverse("coordination:register"), {**GOOD, "phone": "", "register_anyway": "on"}
+    )
+    assert confirmed.status_code == 302
+    assert Household.objects.count() == 2
+
+    # A coordinator may see every household: the details are shown.
+    page = as_user(coordinator).post(reverse("coordination:register"), {**GOOD, "phone": ""})
+    text = page.content.decode()
+    assert f"at {other_shelter.name} (Waiting)" in text
+    assert reverse("coordination:household", args=[other.pk]) in text
+    assert "registered elsewhere" not in text
+
+
 def test_find_a_place_lists_matching_spaces_best_fit_first(as_user, coordinator):
     roomy = SpaceFactory(places=50, name="Big hall")
     tight = SpaceFactory(places=4, name="Flat")
@@ -189,10 +220,13 @@ def test_waiting_list_oldest_first_and_fitting_first(as_user, coordinator, shelt
     assert "fits in Cinema Park" in fitting.content.decode()
 
 
-def test_waiting_list_with_a_bad_filter_is_still_the_list(as_user, coordinator):
+@pytest.mark.parametrize("value", ["<x>", "²", "-1", str(2**63), str(2**64), "9" * 5000])
+def test_waiting_list_with_a_bad_filter_is_still_the_list(as_user, coordinator, value):
+    """ "²" passes str.isdigit() but not int(); ids past bigint find no shelter."""
     HouseholdFactory()
-    response = as_user(coordinator).get(reverse("coordination:waiting"), {"shelter": "<x>"})
+    response = as_user(coordinator).get(reverse("coordination:waiting"), {"shelter": value})
     assert response.status_code == 200
+    assert response.context["fitting"] is None
     assert len(response.context["households"]) == 1
 
 

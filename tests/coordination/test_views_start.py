@@ -41,3 +41,27 @@ def test_a_meal_provider_who_also_volunteers_at_a_shelter_lands_on_its_shelters(
 
 def test_a_login_sent_from_a_page_goes_back_to_it(client, coordinator):
     assert _log_in(client, coordinator, "/households/waiting/") == "/households/waiting/"
+
+
+@pytest.mark.parametrize("next_path", ["0", "//evil.example", "javascript:alert(1)"])
+def test_a_login_with_a_next_that_is_no_local_page_lands_on_the_page_of_the_role(
+    client, coordinator, next_path
+):
+    assert _log_in(client, coordinator, next_path) == reverse("coordination:dashboard")
+
+
+def test_the_login_page_sent_back_to_itself_does_not_loop(client, coordinator):
+    """Django refuses a logged-in user's redirect to the login page with an error (a 500)."""
+    client.force_login(coordinator)
+    login = reverse("login")
+    response = client.get(login, {"next": login})
+    assert (response.status_code, response["Location"]) == (302, reverse("start"))
+
+
+def test_logout_goes_to_a_local_next_only(client, coordinator):
+    client.force_login(coordinator)
+    response = client.post(reverse("logout"), {"next": "//evil.example"})
+    assert (response.status_code, response["Location"]) == (302, reverse("login"))
+    client.force_login(coordinator)
+    response = client.post(reverse("logout"), {"next": "/about/"})
+    assert response["Location"] == "/about/"
