@@ -14,6 +14,7 @@
   broken for everyone still ends in a 500, and so does a database that is down.
 """
 
+import json
 import logging
 
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -27,7 +28,11 @@ logger = logging.getLogger(__name__)
 LIST_PARAMETERS = {*IGNORED_PARAMS, PAGE_VAR, ERROR_FLAG}  # order, page, search...: not filters
 
 
-def _bad_request(message: str) -> HttpResponseBadRequest:
+def _bad_request(request: HttpRequest, message: str) -> HttpResponseBadRequest:
+    """Plain text; JSON (`{"detail": ...}`, as the API documents it) under /api/."""
+    if request.path.startswith("/api/"):
+        body = json.dumps({"detail": message}, ensure_ascii=False)
+        return HttpResponseBadRequest(body, content_type="application/json")
     return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
 
@@ -44,7 +49,7 @@ class BadRequestMiddleware:
 
     def __call__(self, request: HttpRequest):
         if has_nul(request):
-            return _bad_request(_("This address contains a character no page accepts."))
+            return _bad_request(request, _("This address contains a character no page accepts."))
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
@@ -56,7 +61,7 @@ class BadRequestMiddleware:
             for value in request.POST.getlist(ACTION_CHECKBOX_NAME):
                 primary_key.to_python(value)
         except ValidationError:
-            return _bad_request(_("The selection names no row of this list."))
+            return _bad_request(request, _("The selection names no row of this list."))
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception):
@@ -65,7 +70,7 @@ class BadRequestMiddleware:
         if isinstance(exception, DatabaseError) and not isinstance(exception, DataError):
             return None  # the database is unwell: that is ours to hear about
         logger.warning("admin list %s: filter refused: %r", request.path, exception)
-        return _bad_request(_("This list cannot be filtered like that."))
+        return _bad_request(request, _("This list cannot be filtered like that."))
 
 
 def _filters_admin_list(request: HttpRequest) -> bool:

@@ -35,6 +35,15 @@ def test_a_nul_in_the_address_is_a_400_and_mails_nobody(client, admins, voluntee
     assert mail.outbox == []
 
 
+def test_the_api_says_it_in_json_as_its_schema_documents(client, admins):
+    response = client.get("/api/v1/shelters/", {"city": "Ural\x00sk"})
+    assert (response.status_code, response["Content-Type"]) == (400, "application/json")
+    assert response.json() == {"detail": "This address contains a character no page accepts."}
+    schema = client.get("/api/v1/openapi.json").json()
+    assert "400" in schema["paths"]["/api/v1/shelters/"]["get"]["responses"]
+    assert mail.outbox == []
+
+
 def test_a_nul_in_an_admin_filter_or_search_is_a_400(superuser_client, admins):
     for query in ["status__exact=%00", "q=%00", "city=x%00"]:
         response = superuser_client.get(reverse("admin:shelter_shelter_changelist") + "?" + query)
