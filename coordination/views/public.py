@@ -13,14 +13,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 
 from .. import public
-from ..clients import public_rate_limit
 from ..forms import PublicFilterForm, public_filters
 
 FIRST_PAGE = 40  # keeps the first load small on a weak connection; "show all" lists the rest
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 
-@public_rate_limit
 def shelter_list(request):
     """Where can we sleep and eat tonight: open shelters, most free first, and meals."""
     show_all = request.GET.get("all") == "1"
@@ -54,7 +52,6 @@ def _render_list(request, form, filters, show_all: bool, snap: public.Snapshot) 
     return render_to_string("coordination/public/shelter_list.html", context, request).encode()
 
 
-@public_rate_limit
 def shelter_detail(request, pk: int):
     snap = public.snapshot()
     shelter = public.shelter_by_id(snap, pk)
@@ -75,7 +72,6 @@ def shelter_detail(request, pk: int):
     )
 
 
-@public_rate_limit
 def about(request):
     return render(request, "coordination/public/about.html")
 

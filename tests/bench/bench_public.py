@@ -2,7 +2,8 @@
 
     uv run python -m tests.bench.bench_public [--seconds 10] [--rounds 5] [--connections 32]
 
-Loads 500 shelters with 5,000 spaces into a fresh PostgreSQL database `shelter_bench`, serves
+Loads 500 shelters with 5,000 spaces into a fresh PostgreSQL database `shelter_bench` (or
+BENCH_DATABASE; Redis database BENCH_REDIS_DB, default 3; port BENCH_PORT, default 8099), serves
 the app with gunicorn (2 workers, Redis cache), drives `/`, `/api/v1/shelters/` and a bare
 Django view (the floor) with wrk from a second process, and prints requests per second, p50
 and p99 latency and the ratio app/floor. Needs PostgreSQL, Redis and wrk (apt-get install wrk).
@@ -13,6 +14,7 @@ figure printed is the median over the rounds (the ratio: the median of each roun
 """
 
 import argparse
+import os
 import re
 import shutil
 import signal
@@ -24,13 +26,16 @@ from statistics import median
 
 from tests.bench.server import environment, fresh_database, gunicorn, run
 
-DB = "shelter_bench"
-REDIS_DB = 3
-PORT = 8099
-# wrk's 32 clients all come from 127.0.0.1, one client to the rate limiter: the limiter stays
-# on (its cost, a cache increment per request, is part of the figures) with a budget no run
-# reaches, or every request after the first 300 would be a 429.
-ENV = environment(DB, REDIS_DB, PUBLIC_RATE_LIMIT="100000000/m")
+DB = os.environ.get("BENCH_DATABASE", "shelter_bench")
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "3"))
+PORT = int(os.environ.get("BENCH_PORT", "8099"))
+# wrk's 32 connections all come from 127.0.0.1 and keep no cookies: to the rate limiter each
+# request is a new visitor of one address. The limiter stays on (its cost, two counters and
+# a signed client id issued per request, is part of the figures) with budgets no run reaches,
+# or every request after the first 3,000 a minute would be a 429.
+ENV = environment(
+    DB, REDIS_DB, PUBLIC_RATE_LIMIT_NEW="100000000/m", PUBLIC_RATE_LIMIT_ADDRESS="100000000/m"
+)
 SEED = """
 from shelter.models import Shelter, Space
 from django.utils import timezone
