@@ -2,11 +2,15 @@
 
     uv run python -m tests.bench.bench_public [--seconds 10] [--rounds 5] [--connections 32]
 
-Loads 500 shelters with 5,000 spaces into a fresh PostgreSQL database `shelter_bench` (or
-BENCH_DATABASE; Redis database BENCH_REDIS_DB, default 3; port BENCH_PORT, default 8099), serves
+Loads 500 shelters with 5,000 spaces into a fresh PostgreSQL database `shelter_bench`, serves
 the app with gunicorn (2 workers, Redis cache), drives `/`, `/api/v1/shelters/` and a bare
-Django view (the floor) with wrk from a second process, and prints requests per second, p50
-and p99 latency and the ratio app/floor. Needs PostgreSQL, Redis and wrk (apt-get install wrk).
+Django view with wrk from a second process, and prints requests per second, p50 and p99
+latency and the ratio app/floor. Needs PostgreSQL, Redis and wrk (apt-get install wrk).
+BENCH_DATABASE, BENCH_REDIS_DB (default 3) and BENCH_PORT (default 8099) choose others.
+
+The public rate limiter counts every anonymous request, the bare view's too. So a second
+gunicorn (port + 1) serves the same app without the limiter (BENCH_RATE_LIMIT=off): its bare
+view is the floor, and the limiter's own cost shows in the ratios.
 
 On two cores wrk and the server share the CPU, so one run of a path moves by a tenth from
 one run to the next. The paths are therefore driven in turn, round after round, and each
@@ -22,19 +26,25 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
+from http.cookies import SimpleCookie
 from statistics import median
 
+from coordination.ratelimit import CLIENT_COOKIE
 from tests.bench.server import environment, fresh_database, gunicorn, run
 
 DB = os.environ.get("BENCH_DATABASE", "shelter_bench")
 REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "3"))
 PORT = int(os.environ.get("BENCH_PORT", "8099"))
 # wrk's 32 connections all come from 127.0.0.1 and keep no cookies: to the rate limiter each
-# request is a new visitor of one address. The limiter stays on (its cost, two counters and
-# a signed client id issued per request, is part of the figures) with budgets no run reaches,
-# or every request after the first 3,000 a minute would be a 429.
+# request is a new visitor of one address (two counters, and a client id issued each time),
+# or, sent with one client id, one client (its counter and the address's; the id checked).
+# The limiter stays on, its cost part of the figures, with budgets no run reaches.
 ENV = environment(
-    DB, REDIS_DB, PUBLIC_RATE_LIMIT_NEW="100000000/m", PUBLIC_RATE_LIMIT_ADDRESS="100000000/m"
+    DB,
+    REDIS_DB,
+    PUBLIC_RATE_LIMIT_NEW="100000000/m",
+    PUBLIC_RATE_LIMIT_ADDRESS="100000000/m",
+    PUBLIC_RATE_LIMIT_CLIENT="100000000/m",
 )
 SEED = """
 from shelter.models import Shelter, Space
@@ -56,10 +66,21 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def drive(path: str, seconds: int, connections: int) -> dict:
-    url = f"http://127.0.0.1:{PORT}{path}"
+def client_cookie(port: int) -> str:
+    """A client id the server issued, as a browser would send it back."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/about/", timeout=10) as response:
+        morsel = SimpleCookie(response.headers["Set-Cookie"])[CLIENT_COOKIE]
+    return f"{CLIENT_COOKIE}={morsel.value}"
+
+
+def drive(port: int, path: str, seconds: int, connections: int, cookie: bool) -> dict:
+    url = f"http://127.0.0.1:{port}{path}"
     for _ in range(5):  # warm the caches and the workers
         urllib.request.urlopen(url, timeout=10).read()
+    # as browsers and bots ask: the public pages are served gzipped from the cache
+    headers = ["-H", "Accept-Encoding: gzip"]
+    if cookie:
+        headers += ["-H", f"Cookie: {client_cookie(port)}"]
     out = subprocess.run(
         [
             shutil.which("wrk"),
@@ -67,9 +88,7 @@ def drive(path: str, seconds: int, connections: int) -> dict:
             f"-c{connections}",
             f"-d{seconds}s",
             "--latency",
-            # as browsers and bots ask: the public pages are served gzipped from the cache
-            "-H",
-            "Accept-Encoding: gzip",
+            *headers,
             url,
         ],
         capture_output=True,
@@ -85,7 +104,15 @@ def drive(path: str, seconds: int, connections: int) -> dict:
     }
 
 
-PATHS = ["/bench/floor/", "/", "/api/v1/shelters/"]
+NO_LIMITER_PORT = PORT + 1
+# (row, port, path, with a client id); the first is the floor
+RUNS = [
+    ("bare view, no limiter", NO_LIMITER_PORT, "/bench/floor/", False),
+    ("/, new visitors", PORT, "/", False),
+    ("/, one client id", PORT, "/", True),
+    ("/api/v1/shelters/", PORT, "/api/v1/shelters/", False),
+    ("/, no limiter", NO_LIMITER_PORT, "/", False),
+]
 
 
 def main() -> None:
@@ -100,29 +127,39 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as static_root:
         fresh_database(ENV, DB, REDIS_DB, static_root)
         run(ENV, sys.executable, "manage.py", "shell", "-c", SEED)
-        server = gunicorn(ENV, PORT)
+        servers = [
+            gunicorn(ENV, PORT),
+            gunicorn({**ENV, "BENCH_RATE_LIMIT": "off"}, NO_LIMITER_PORT),
+        ]
         try:
             for _ in range(args.rounds):
-                rounds.append({path: drive(path, args.seconds, args.connections) for path in PATHS})
+                rounds.append(
+                    {
+                        row: drive(port, path, args.seconds, args.connections, cookie)
+                        for row, port, path, cookie in RUNS
+                    }
+                )
         finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+            for server in servers:
+                server.send_signal(signal.SIGTERM)
+                server.wait(timeout=30)
     print(
         f"\n{args.connections} clients, {args.rounds} rounds of {args.seconds} s per path, "
         "gunicorn 2 workers, 500 shelters; medians over the rounds"
     )
-    print(f"{'path':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}{'app/floor':>11}")
-    for path in PATHS:
-        runs = [r[path] for r in rounds]
-        ratio = median(r[path]["rps"] / r[PATHS[0]]["rps"] for r in rounds)
+    floor = RUNS[0][0]
+    print(f"{'path':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}{'app/floor':>11}")
+    for row, *_ in RUNS:
+        runs = [r[row] for r in rounds]
+        ratio = median(r[row]["rps"] / r[floor]["rps"] for r in rounds)
         print(
-            f"{path:<22}{median(x['rps'] for x in runs):>10.0f}"
+            f"{row:<24}{median(x['rps'] for x in runs):>10.0f}"
             f"{median(x['p50'] for x in runs):>10.2f}{median(x['p99'] for x in runs):>10.2f}"
             f"{sum(x['errors'] for x in runs):>9}{ratio:>11.2f}"
         )
     print(
         "ratio per round:",
-        {p: [round(r[p]["rps"] / r[PATHS[0]]["rps"], 2) for r in rounds] for p in PATHS[1:]},
+        {row: [round(r[row]["rps"] / r[floor]["rps"], 2) for r in rounds] for row, *_ in RUNS[1:]},
     )
 
 
