@@ -59,8 +59,9 @@ log = logging.getLogger(__name__)
 WINDOW = 60  # seconds; budgets are per minute
 MAX_KEYS = 100_000  # counters a process keeps (about 20 MB); past it the least recent go
 SYNC_SECONDS = 1.0  # how often a process adds its hits to Redis and learns the totals
-# Sooner, but not more often than this, once a key has a tenth of its budget unsent: a client
-# hammering several processes is then known everywhere before it is far past its budget.
+# Sooner, but not more often than this, once a key's unsent hits are a tenth of what is left
+# of its budget: the nearer a budget is to its end, the sooner every process knows, so a
+# client hammering several processes gets little more than its budget.
 URGENT_SYNC_SECONDS = 0.1
 BREAKER_SECONDS = 5.0  # after Redis failed, count in the process alone this long
 REDIS_CONNECT_TIMEOUT = 0.1  # seconds: Redis is near; a dead one must not hold a worker
@@ -75,12 +76,13 @@ CLIENT_SALT = "coordination.ratelimit.client"  # keys these MACs apart from any 
 class _Count:
     """One key's count in this window: known from Redis, and this process's hits since."""
 
-    __slots__ = ("known", "pending", "sending")
+    __slots__ = ("known", "pending", "refused", "sending")
 
     def __init__(self) -> None:
         self.known = 0  # the global total Redis last reported (it includes our hits sent)
         self.pending = 0  # our hits not sent yet
         self.sending = 0  # our hits in the pipeline now
+        self.refused = False  # said in the log already this minute
 
     @property
     def total(self) -> int:
@@ -138,15 +140,21 @@ class Limiter:
                 self._counts.clear()
                 self._dirty.clear()
             counts = [(key, self._count(key), limit) for key, limit in budgets]
-            if any(count.total >= limit for _key, count, limit in counts):
-                return max(1, math.ceil((window + 1) * WINDOW - now))
-            for key, count, limit in counts:
-                count.pending += 1
-                if self._redis is not None:
-                    self._dirty[key] = count
-                    if count.pending * 10 >= limit:
-                        self._urgent = True
-        return 0
+            over = next(((k, c, limit) for k, c, limit in counts if c.total >= limit), None)
+            if over is None:
+                for key, count, limit in counts:
+                    count.pending += 1
+                    if self._redis is not None:
+                        self._dirty[key] = count
+                        if count.pending * 10 >= limit - count.known:
+                            self._urgent = True
+                return 0
+            key, count, limit = over
+            first_refusal, count.refused = not count.refused, True
+        if first_refusal:  # once a key and minute in the log, not once a request
+            label = KEY_LABELS.get(key[:2], "a budget")
+            log.warning("Rate limit: %s reached %d a minute; refused till it ends", label, limit)
+        return max(1, math.ceil((window + 1) * WINDOW - now))
 
     def count(self, key: str) -> int:
         """This process's idea of the key's count in the current window."""
@@ -159,7 +167,7 @@ class Limiter:
     def sync_if_due(self) -> None:
         """Add this process's hits to Redis if the last time was a second ago or more.
 
-        Or a tenth of a second ago, if a key has a tenth of its budget not sent yet.
+        Or a tenth of a second ago, if a key has a tenth of what is left of its budget unsent.
         """
         if self._redis is None or not self._dirty:
             return
@@ -354,6 +362,10 @@ def is_public(request) -> bool:
     if settings.SESSION_COOKIE_NAME not in request.COOKIES:
         return True
     return not request.user.is_authenticated
+
+
+# For the log, which holds neither addresses nor client ids.
+KEY_LABELS = {"c:": "a client", "n:": "the new visitors of an address", "a:": "an address"}
 
 
 def budgets(address: str, client: str | None) -> list[tuple[str, int]]:

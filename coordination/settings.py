@@ -180,7 +180,15 @@ ADMINS = [("Admins", address) for address in env.list("ADMIN_EMAILS", default=[]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId"}},
+    "filters": {
+        "request_id": {"()": "django_guid.log_filters.CorrelationId"},
+        # A bot refused thousands of times a minute would be thousands of lines: the rate
+        # limiter logs once per budget and minute instead (coordination.ratelimit).
+        "not_too_many": {
+            "()": "django.utils.log.CallbackFilter",
+            "callback": lambda record: getattr(record, "status_code", None) != 429,
+        },
+    },
     "formatters": {
         "line": {"format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s %(message)s"}
     },
@@ -201,7 +209,11 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "django_guid": {"level": "WARNING"},
-        "django.request": {"handlers": ["console", "mail_admins"], "propagate": False},
+        "django.request": {
+            "handlers": ["console", "mail_admins"],
+            "filters": ["not_too_many"],
+            "propagate": False,
+        },
     },
 }
 if not REDIS_URL:

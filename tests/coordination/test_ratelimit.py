@@ -4,6 +4,7 @@ Real Redis throughout (the tests' database, or a redis-server of their own to st
 start); the budgets are the real defaults unless a test says why it lowers one.
 """
 
+import logging
 import socket
 import subprocess
 import threading
@@ -53,10 +54,12 @@ def test_two_thousand_new_visitors_from_one_address_are_all_served(one_minute):
 
 
 @pytest.mark.django_db
-def test_a_client_hammering_with_its_cookie_is_refused_after_its_budget(client, one_minute):
+def test_a_client_hammering_with_its_cookie_is_refused_after_its_budget(client, one_minute, caplog):
     statuses = [client.get("/", REMOTE_ADDR=NAT).status_code for _ in range(300)]
     # The first load came without an id (the new-visitor budget), then 120 with it.
     assert statuses == [200] * 121 + [429] * 179
+    said = [r.getMessage() for r in caplog.records if r.name == "coordination.ratelimit"]
+    assert said == ["Rate limit: a client reached 120 a minute; refused till it ends"]
     refused = client.get("/", REMOTE_ADDR=NAT)
     assert refused["Retry-After"] == "50"  # the minute ends in 50 s
     assert refused["Content-Type"].startswith("text/plain")
@@ -353,6 +356,17 @@ def test_a_logged_in_volunteer_is_not_under_the_public_budget(
         assert response.status_code == 200
         assert CLIENT_COOKIE not in response.cookies
     assert ratelimit.limiter().count(f"a:{NAT}") == 3  # the volunteer's 20 were not counted
+
+
+def test_refusals_are_not_logged_one_line_each():
+    request_log = logging.getLogger("django.request")
+    make = request_log.makeRecord
+    refused = make("django.request", logging.WARNING, "", 0, "Too Many Requests: /", (), None)
+    refused.status_code = 429
+    missing = make("django.request", logging.WARNING, "", 0, "Not Found: /x/", (), None)
+    missing.status_code = 404
+    assert not request_log.filter(refused)
+    assert request_log.filter(missing)
 
 
 @pytest.mark.parametrize(
