@@ -6,7 +6,8 @@ Serves the app with gunicorn (2 workers, Redis, the default budgets of the publi
 behind one trusted proxy so that X-Forwarded-For says which address a request comes from) and
 drives it from this process, all within one minute:
 
-1. 2,000 loads of `/` from one address, each a new phone without cookies: all must be 200.
+1. 2,000 loads of `/` from one address, each a new phone's browser without cookies: all
+   must be 200.
    Then 1,500 more new visitors from that address: the new-visitor budget (3,000 a minute)
    is shared by both workers, so about 3,000 are served in all, not 3,000 per worker.
 2. From a second address, one client keeping its cookie asks 100 times a second for 10 s
@@ -39,12 +40,13 @@ ENV = environment(DB, REDIS_DB, TRUSTED_PROXY_COUNT="1")  # the budgets stay the
 CROSSING = "100.64.0.1"  # carrier-grade NAT addresses
 OTHER = "100.64.0.2"
 CLIENT_BUDGET, NEW_BUDGET = 120, 3000  # the defaults (coordination/settings.py)
+PAGE = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # as browsers ask
 
 
 def get(address: str, cookie: str = "") -> tuple[int, str, str]:
     """GET / from `address`: status, Retry-After and the client id the server issued."""
     connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-    headers = {"X-Forwarded-For": address, "Accept-Encoding": "gzip"}
+    headers = {"X-Forwarded-For": address, "Accept-Encoding": "gzip", "Accept": PAGE}
     if cookie:
         headers["Cookie"] = f"{CLIENT_COOKIE}={cookie}"
     try:

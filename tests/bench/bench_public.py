@@ -36,9 +36,10 @@ DB = os.environ.get("BENCH_DATABASE", "shelter_bench")
 REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "3"))
 PORT = int(os.environ.get("BENCH_PORT", "8099"))
 # wrk's 32 connections all come from 127.0.0.1 and keep no cookies: to the rate limiter each
-# request is a new visitor of one address (two counters, and a client id issued each time),
-# or, sent with one client id, one client (its counter and the address's; the id checked).
-# The limiter stays on, its cost part of the figures, with budgets no run reaches.
+# request is a new visitor of one address (two counters); asking as a browser does (Accept:
+# text/html), a new browser that is given a client id each time; sent with one client id,
+# one client (its counter and the address's, the id checked). The limiter stays on, its cost
+# part of the figures, with budgets no run reaches.
 ENV = environment(
     DB,
     REDIS_DB,
@@ -68,19 +69,25 @@ def _ms(value: str) -> float:
 
 def client_cookie(port: int) -> str:
     """A client id the server issued, as a browser would send it back."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/about/", timeout=10) as response:
+    about = urllib.request.Request(f"http://127.0.0.1:{port}/about/", headers={"Accept": PAGE})
+    with urllib.request.urlopen(about, timeout=10) as response:
         morsel = SimpleCookie(response.headers["Set-Cookie"])[CLIENT_COOKIE]
     return f"{CLIENT_COOKIE}={morsel.value}"
 
 
-def drive(port: int, path: str, seconds: int, connections: int, cookie: bool) -> dict:
+PAGE = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # a browser's Accept
+
+
+def drive(port: int, path: str, seconds: int, connections: int, client: str) -> dict:
     url = f"http://127.0.0.1:{port}{path}"
     for _ in range(5):  # warm the caches and the workers
         urllib.request.urlopen(url, timeout=10).read()
     # as browsers and bots ask: the public pages are served gzipped from the cache
     headers = ["-H", "Accept-Encoding: gzip"]
-    if cookie:
-        headers += ["-H", f"Cookie: {client_cookie(port)}"]
+    if client == "browser":
+        headers += ["-H", f"Accept: {PAGE}"]
+    elif client == "id":
+        headers += ["-H", f"Accept: {PAGE}", "-H", f"Cookie: {client_cookie(port)}"]
     out = subprocess.run(
         [
             shutil.which("wrk"),
@@ -105,13 +112,15 @@ def drive(port: int, path: str, seconds: int, connections: int, cookie: bool) ->
 
 
 NO_LIMITER_PORT = PORT + 1
-# (row, port, path, with a client id); the first is the floor
+# (row, port, path, client: "" as wrk asks, "browser" new each time, "id" one client id);
+# the first is the floor
 RUNS = [
-    ("bare view, no limiter", NO_LIMITER_PORT, "/bench/floor/", False),
-    ("/, new visitors", PORT, "/", False),
-    ("/, one client id", PORT, "/", True),
-    ("/api/v1/shelters/", PORT, "/api/v1/shelters/", False),
-    ("/, no limiter", NO_LIMITER_PORT, "/", False),
+    ("bare view, no limiter", NO_LIMITER_PORT, "/bench/floor/", ""),
+    ("/", PORT, "/", ""),
+    ("/, new browsers", PORT, "/", "browser"),
+    ("/, one client id", PORT, "/", "id"),
+    ("/api/v1/shelters/", PORT, "/api/v1/shelters/", ""),
+    ("/, no limiter", NO_LIMITER_PORT, "/", ""),
 ]
 
 
@@ -135,8 +144,8 @@ def main() -> None:
             for _ in range(args.rounds):
                 rounds.append(
                     {
-                        row: drive(port, path, args.seconds, args.connections, cookie)
-                        for row, port, path, cookie in RUNS
+                        row: drive(port, path, args.seconds, args.connections, client)
+                        for row, port, path, client in RUNS
                     }
                 )
         finally:

@@ -23,8 +23,14 @@ from coordination import ratelimit
 from coordination.ratelimit import CLIENT_COOKIE, REDIS_PREFIX, WINDOW, Limiter
 
 NAT = "100.64.0.1"  # one carrier-grade NAT address for a whole border crossing
+PAGE = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # a browser's Accept
 # Ten seconds into a minute: every request of a test falls into one window.
 MINUTE = datetime(2026, 11, 24, 9, 30, 10, tzinfo=UTC)
+
+
+def browser(address: str = NAT) -> Client:
+    """A new phone's browser: no cookies yet, keeps the ones it is given."""
+    return Client(REMOTE_ADDR=address, HTTP_ACCEPT=PAGE)
 
 
 @pytest.fixture
@@ -43,7 +49,7 @@ def _redis_count(key: str) -> int:
 def test_two_thousand_new_visitors_from_one_address_are_all_served(one_minute):
     statuses = []
     for _ in range(2000):  # each a new phone: a client of its own, no cookies yet
-        response = Client(REMOTE_ADDR=NAT).get("/")
+        response = browser().get("/")
         statuses.append(response.status_code)
         assert CLIENT_COOKIE in response.cookies  # and from now on it has its own budget
     assert statuses == [200] * 2000
@@ -54,19 +60,20 @@ def test_two_thousand_new_visitors_from_one_address_are_all_served(one_minute):
 
 
 @pytest.mark.django_db
-def test_a_client_hammering_with_its_cookie_is_refused_after_its_budget(client, one_minute, caplog):
-    statuses = [client.get("/", REMOTE_ADDR=NAT).status_code for _ in range(300)]
+def test_a_client_hammering_with_its_cookie_is_refused_after_its_budget(one_minute, caplog):
+    client = browser()
+    statuses = [client.get("/").status_code for _ in range(300)]
     # The first load came without an id (the new-visitor budget), then 120 with it.
     assert statuses == [200] * 121 + [429] * 179
     said = [r.getMessage() for r in caplog.records if r.name == "coordination.ratelimit"]
     assert said == ["Rate limit: a client reached 120 a minute; refused till it ends"]
-    refused = client.get("/", REMOTE_ADDR=NAT)
+    refused = client.get("/")
     assert refused["Retry-After"] == "50"  # the minute ends in 50 s
     assert refused["Content-Type"].startswith("text/plain")
     assert "Too many requests" in refused.content.decode()
-    assert Client(REMOTE_ADDR=NAT).get("/").status_code == 200  # a neighbour is served
+    assert browser().get("/").status_code == 200  # a neighbour is served
     one_minute.shift(timedelta(seconds=50))
-    assert client.get("/", REMOTE_ADDR=NAT).status_code == 200  # a new minute, a new budget
+    assert client.get("/").status_code == 200  # a new minute, a new budget
 
 
 @pytest.mark.django_db
@@ -81,14 +88,24 @@ def test_api_answers_a_refusal_in_json(client, settings, one_minute):
 
 
 @pytest.mark.django_db
+def test_api_clients_get_no_id_and_count_as_new_visitors(settings, one_minute):
+    settings.PUBLIC_RATE_LIMIT_NEW = "5/m"
+    api_client = Client(REMOTE_ADDR=NAT, HTTP_ACCEPT="application/json")
+    responses = [api_client.get("/api/v1/shelters/") for _ in range(6)]
+    assert [r.status_code for r in responses] == [200] * 5 + [429]
+    assert not any(CLIENT_COOKIE in r.cookies for r in responses)  # it would not keep it
+    assert CLIENT_COOKIE in browser().get("/").cookies  # a browser gets one, even refused
+
+
+@pytest.mark.django_db
 def test_cookieless_hammer_beyond_the_new_visitor_budget_is_refused(settings, one_minute):
     settings.PUBLIC_RATE_LIMIT_NEW = "20/m"  # the default is 3,000: 20 keeps the test short
-    responses = [Client(REMOTE_ADDR=NAT).get("/") for _ in range(25)]
+    responses = [browser().get("/") for _ in range(25)]
     assert [r.status_code for r in responses] == [200] * 20 + [429] * 5
-    assert Client(REMOTE_ADDR="100.64.0.2").get("/").status_code == 200  # another address
+    assert browser("100.64.0.2").get("/").status_code == 200  # another address
     # A new visitor refused because of cookieless neighbours still got an id: when they
     # try again it is counted on their own budget, and they are served.
-    unlucky = Client(REMOTE_ADDR=NAT)
+    unlucky = browser()
     assert unlucky.get("/").status_code == 429
     assert unlucky.get("/").status_code == 200
 
@@ -97,27 +114,28 @@ def test_cookieless_hammer_beyond_the_new_visitor_budget_is_refused(settings, on
 def test_the_address_ceiling_bounds_many_client_ids(settings, one_minute):
     settings.PUBLIC_RATE_LIMIT_ADDRESS = "30/m"  # small budgets: a bot with ten ids
     settings.PUBLIC_RATE_LIMIT_CLIENT = "10/m"
-    bot_ids = [Client(REMOTE_ADDR=NAT) for _ in range(10)]
+    bot_ids = [browser() for _ in range(10)]
     served = sum(c.get("/").status_code == 200 for c in bot_ids for _ in range(11))
     assert served == 30  # not 10 ids x (1 + 10)
-    assert Client(REMOTE_ADDR="100.64.0.2").get("/").status_code == 200
+    assert browser("100.64.0.2").get("/").status_code == 200
 
 
 @pytest.mark.django_db
 def test_refused_requests_cost_no_budget(settings, one_minute):
     settings.PUBLIC_RATE_LIMIT_ADDRESS = "20/m"
     settings.PUBLIC_RATE_LIMIT_CLIENT = "5/m"
-    hammer = Client(REMOTE_ADDR=NAT)
+    hammer = browser()
     statuses = [hammer.get("/").status_code for _ in range(100)]
     assert statuses.count(200) == 6  # its first load, then 5 with its id
     # Its 94 refusals took nothing from the address: 14 of the ceiling's 20 are left.
-    neighbours = [Client(REMOTE_ADDR=NAT) for _ in range(14)]
+    neighbours = [browser() for _ in range(14)]
     assert [c.get("/").status_code for c in neighbours] == [200] * 14
-    assert Client(REMOTE_ADDR=NAT).get("/").status_code == 429
+    assert browser().get("/").status_code == 429
 
 
 @pytest.mark.django_db
-def test_the_client_id_cookie_is_signed_short_lived_and_says_nothing(client, one_minute):
+def test_the_client_id_cookie_is_signed_short_lived_and_says_nothing(one_minute):
+    client = browser()
     cookie = client.get("/").cookies[CLIENT_COOKIE]
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
@@ -127,7 +145,7 @@ def test_the_client_id_cookie_is_signed_short_lived_and_says_nothing(client, one
     assert int(issued, 16) == int(MINUTE.timestamp())
     assert CLIENT_COOKIE not in client.get("/").cookies  # kept: none issued again
 
-    forged = Client()
+    forged = browser()
     for value in [f"{token}x.{issued}.{mac}", f"{token}.{int(issued, 16) + 1:x}.{mac}", "x"]:
         forged.cookies[CLIENT_COOKIE] = value
         assert CLIENT_COOKIE in forged.get("/").cookies  # not ours: a new visitor, a new id
@@ -138,9 +156,9 @@ def test_the_client_id_cookie_is_signed_short_lived_and_says_nothing(client, one
 @pytest.mark.django_db
 def test_no_redis_round_trip_per_request(settings, one_minute):
     ratelimit._limiter = Limiter(settings.REDIS_URL, sync_seconds=3600)  # an hour apart
-    Client(REMOTE_ADDR=NAT).get("/")  # the first sync is due at once
+    browser().get("/")  # the first sync is due at once
     for _ in range(49):
-        assert Client(REMOTE_ADDR=NAT).get("/").status_code == 200
+        assert browser().get("/").status_code == 200
     assert _redis_count(f"a:{NAT}") == 1  # the other 49 are counted here only
     assert ratelimit.limiter().count(f"a:{NAT}") == 50
     ratelimit.limiter().sync()  # one pipeline for every key
@@ -211,11 +229,12 @@ def test_memory_is_bounded_and_a_hammering_client_keeps_its_count():
 
 
 @pytest.mark.django_db
-def test_redis_down_requests_are_served_and_limited_per_process(client, settings, caplog):
+def test_redis_down_requests_are_served_and_limited_per_process(settings, caplog):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there: a new limiter
     settings.PUBLIC_RATE_LIMIT_CLIENT = "5/m"
     started = time.monotonic()
     with time_machine.travel(MINUTE, tick=False):
+        client = browser()
         statuses = [client.get("/").status_code for _ in range(20)]
     assert statuses == [200] * 6 + [429] * 14
     assert time.monotonic() - started < 5
@@ -349,10 +368,10 @@ def test_a_logged_in_volunteer_is_not_under_the_public_budget(
     client, settings, volunteer, shelter, one_minute
 ):
     settings.PUBLIC_RATE_LIMIT_ADDRESS = "3/m"  # the crossing's address is used up
-    assert [Client(REMOTE_ADDR=NAT).get("/").status_code for _ in range(4)][-1] == 429
+    assert [browser().get("/").status_code for _ in range(4)][-1] == 429
     client.force_login(volunteer)
     for path in ["/", reverse("shelter:detail", args=[shelter.pk])] * 10:
-        response = client.get(path, REMOTE_ADDR=NAT)
+        response = client.get(path, REMOTE_ADDR=NAT, HTTP_ACCEPT=PAGE)
         assert response.status_code == 200
         assert CLIENT_COOKIE not in response.cookies
     assert ratelimit.limiter().count(f"a:{NAT}") == 3  # the volunteer's 20 were not counted
