@@ -77,7 +77,7 @@ def test_a_client_hammering_with_its_cookie_is_refused_after_its_budget(one_minu
 
 
 @pytest.mark.django_db
-def test_api_answers_a_refusal_in_json(client, settings, one_minute):
+def test_api_answers_a_refusal_in_json(settings, one_minute):
     settings.PUBLIC_RATE_LIMIT_NEW = "2/m"  # a small budget, to get there in a few requests
     statuses = [Client().get("/api/v1/shelters/").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
@@ -94,7 +94,9 @@ def test_api_clients_get_no_id_and_count_as_new_visitors(settings, one_minute):
     responses = [api_client.get("/api/v1/shelters/") for _ in range(6)]
     assert [r.status_code for r in responses] == [200] * 5 + [429]
     assert not any(CLIENT_COOKIE in r.cookies for r in responses)  # it would not keep it
-    assert CLIENT_COOKIE in browser().get("/").cookies  # a browser gets one, even refused
+    refused_browser = browser().get("/")
+    assert refused_browser.status_code == 429
+    assert CLIENT_COOKIE in refused_browser.cookies  # a browser gets one, even refused
 
 
 @pytest.mark.django_db
