@@ -17,7 +17,6 @@ from pydantic import BaseModel
 from shelter.spreadsheets import csv_lines
 
 from . import public
-from .clients import public_rate_limit
 from .models import MAX_HOUSEHOLD
 
 api = NinjaAPI(
@@ -124,7 +123,6 @@ class Refused(Schema):
     response={200: list[ShelterOut], 400: Refused, 422: Invalid},
     summary="Every shelter, filtered",
 )
-@public_rate_limit
 def shelters(request, filters: Query[ShelterFilters]):
     chosen = filters.to_filters()
 
@@ -161,7 +159,6 @@ def shelter(request, shelter_id: int):
     response={200: list[MealOut], 400: Refused},
     summary="Current meal offers with portions left",
 )
-@public_rate_limit
 def meals(request):
     return [
         {
@@ -178,7 +175,6 @@ def meals(request):
     response={200: VersionOut, 400: Refused},
     summary="Changes whenever any public figure changes",
 )
-@public_rate_limit
 def version(request):
     return {"version": public.version_now()}
 
@@ -208,7 +204,6 @@ def hxl_rows(shelters):
         yield [value(shelter) for _name, _tag, value in HXL_COLUMNS]
 
 
-@public_rate_limit
 def shelters_csv(request):
     """Every shelter as HXL CSV. Names and addresses are typed by people, so cells that a
     spreadsheet would run as a formula are defused (shelter.spreadsheets, like every CSV)."""

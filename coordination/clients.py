@@ -4,7 +4,6 @@ import ipaddress
 
 from django.conf import settings
 from django.http import HttpRequest
-from django_ratelimit.decorators import ratelimit
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -30,19 +29,6 @@ def _is_address(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def ratelimit_key(group: str, request: HttpRequest) -> str:
-    return client_ip(request)
-
-
-def _public_rate(group: str, request: HttpRequest) -> str:
-    return settings.PUBLIC_RATE_LIMIT  # read per request, so it can be tuned without a restart
-
-
-def public_rate_limit(view):
-    """One budget per client across the public page and API; beyond it a 429."""
-    return ratelimit(group="public", key=ratelimit_key, rate=_public_rate, block=True)(view)
 
 
 def login_username(request: HttpRequest, credentials: dict | None = None) -> str:

@@ -61,7 +61,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_ratelimit.middleware.RatelimitMiddleware",
+    # After authentication: logged-in users are not counted against the public budgets.
+    "coordination.ratelimit.PublicRateLimitMiddleware",
     # Last, as django-axes asks: it turns a lockout into the "locked out" page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -131,7 +132,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Redis: broker and cache when REDIS_URL is set; otherwise everything stays in this process.
+# Redis: broker, cache and the public rate limit's shared counters when REDIS_URL is set;
+# otherwise everything stays in this process.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
@@ -144,18 +146,6 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Rate-limit counters stay in each web process: in Redis they cost two round trips a request,
-# which halved the public page's throughput (README, "Benchmark"). So each process gives a
-# client PUBLIC_RATE_LIMIT, and a client gets at most that times the number of web processes:
-# a bot still cannot starve any of them.
-CACHES["ratelimit"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "ratelimit",
-    # One counter per client address and minute: room for a crowd (under 20 MB), so a busy
-    # bot's counter is not culled to make way for others (Django's default keeps 300).
-    "OPTIONS": {"MAX_ENTRIES": 50_000},
-}
-RATELIMIT_USE_CACHE = "ratelimit"
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -221,7 +211,15 @@ ADMINS = [("Admins", address) for address in env.list("ADMIN_EMAILS", default=[]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId"}},
+    "filters": {
+        "request_id": {"()": "django_guid.log_filters.CorrelationId"},
+        # A bot refused thousands of times a minute would be thousands of lines: the rate
+        # limiter logs once per budget and minute instead (coordination.ratelimit).
+        "not_too_many": {
+            "()": "django.utils.log.CallbackFilter",
+            "callback": lambda record: getattr(record, "status_code", None) != 429,
+        },
+    },
     "formatters": {
         "line": {"format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s %(message)s"}
     },
@@ -242,7 +240,11 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "django_guid": {"level": "WARNING"},
-        "django.request": {"handlers": ["console", "mail_admins"], "propagate": False},
+        "django.request": {
+            "handlers": ["console", "mail_admins"],
+            "filters": ["not_too_many"],
+            "propagate": False,
+        },
         # A wrong Host header or a forged session is the client's doing, answered 400:
         # logged, not mailed (by default Django mails each one, so anyone could flood us).
         "django.security": {"handlers": ["console"], "propagate": False},
@@ -366,13 +368,16 @@ AXES_USERNAME_CALLABLE = "coordination.clients.login_username"
 # Behind N proxies the client's address is the Nth from the right in X-Forwarded-For.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
-# Public page and API: per client, generous (many people share one address at a border
-# crossing behind mobile carriers' NAT); a bot beyond this gets a clear 429.
-PUBLIC_RATE_LIMIT = env.str("PUBLIC_RATE_LIMIT", default="300/m")
-RATELIMIT_VIEW = "coordination.views.errors.rate_limited"
-# django-ratelimit warns that local memory is not shared between processes: by design here
-# (RATELIMIT_USE_CACHE above).
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+# Public traffic (everything but logged-in users, probes and static files), per minute
+# (coordination/ratelimit.py, README "Deploying"). A browser's first response gives it a signed
+# client id: then it has its own budget, 2 requests a second on average, far above a person
+# and far below a script. Requests without one (new visitors, bots that drop cookies, API
+# clients) share their address's new-visitor budget: above the 2,000 first loads a minute
+# one carrier NAT address at a border crossing must serve. And every request counts against
+# its address's ceiling, so ids collected by a bot add up to a bounded share of the server.
+PUBLIC_RATE_LIMIT_CLIENT = env.str("PUBLIC_RATE_LIMIT_CLIENT", default="120/m")
+PUBLIC_RATE_LIMIT_NEW = env.str("PUBLIC_RATE_LIMIT_NEW", default="3000/m")
+PUBLIC_RATE_LIMIT_ADDRESS = env.str("PUBLIC_RATE_LIMIT_ADDRESS", default="20000/m")
 
 # Date and number formats Django lacks for Kazakh (coordination/formats/kk/formats.py).
 FORMAT_MODULE_PATH = ["coordination.formats"]

@@ -69,8 +69,11 @@ def _fast_and_isolated(settings):
     settings.PUBLIC_PAGE_LOCAL_SECONDS = 0  # tests read their own writes at once
     from django.core.cache import caches
 
-    for cache in caches.all():  # the shared cache and each process' rate-limit counters
+    from coordination import ratelimit
+
+    for cache in caches.all():  # Redis: flushes the test database, shared counters included
         cache.clear()
+    ratelimit.limiter().reset()  # this process's rate-limit counts
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = True

@@ -393,7 +393,10 @@ def _quiet_request_log():
 
 @pytest.fixture
 def role_client(client, world, settings):  # noqa: F811  (world is the imported fixture)
-    settings.PUBLIC_RATE_LIMIT = "1000000/m"  # the sweep is one client asking a lot
+    # the sweep is one client asking a lot
+    settings.PUBLIC_RATE_LIMIT_CLIENT = "1000000/m"
+    settings.PUBLIC_RATE_LIMIT_NEW = "1000000/m"
+    settings.PUBLIC_RATE_LIMIT_ADDRESS = "1000000/m"
 
     def login(role: str):
         people, objects = world

@@ -15,14 +15,12 @@ from django.views.decorators.http import require_POST
 from shelter.redirects import redirect_next
 
 from .. import public
-from ..clients import public_rate_limit
 from ..forms import PublicFilterForm, public_filters
 
 FIRST_PAGE = 40  # keeps the first load small on a weak connection; "show all" lists the rest
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 
-@public_rate_limit
 def shelter_list(request):
     """Where can we sleep and eat tonight: open shelters, most free first, and meals."""
     show_all = request.GET.get("all") == "1"
@@ -56,7 +54,6 @@ def _render_list(request, form, filters, show_all: bool, snap: public.Snapshot) 
     return render_to_string("coordination/public/shelter_list.html", context, request).encode()
 
 
-@public_rate_limit
 def shelter_detail(request, pk: int):
     snap = public.snapshot()
     shelter = public.shelter_by_id(snap, pk)
@@ -82,7 +79,6 @@ def _snapshot_context(snap: public.Snapshot, now) -> dict:
     return {"version": snap.version, "snapshot_old": snap.is_old(now), "built_at": snap.built_at}
 
 
-@public_rate_limit
 def about(request):
     return render(request, "coordination/public/about.html")
 

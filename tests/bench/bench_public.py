@@ -4,8 +4,13 @@
 
 Loads 500 shelters with 5,000 spaces into a fresh PostgreSQL database `shelter_bench`, serves
 the app with gunicorn (2 workers, Redis cache), drives `/`, `/api/v1/shelters/` and a bare
-Django view (the floor) with wrk from a second process, and prints requests per second, p50
-and p99 latency and the ratio app/floor. Needs PostgreSQL, Redis and wrk (apt-get install wrk).
+Django view with wrk from a second process, and prints requests per second, p50 and p99
+latency and the ratio app/floor. Needs PostgreSQL, Redis and wrk (apt-get install wrk).
+BENCH_DATABASE, BENCH_REDIS_DB (default 3) and BENCH_PORT (default 8099) choose others.
+
+The public rate limiter counts every anonymous request, the bare view's too. So a second
+gunicorn (port + 1) serves the same app without the limiter (BENCH_RATE_LIMIT=off): its bare
+view is the floor, and the limiter's own cost shows in the ratios.
 
 On two cores wrk and the server share the CPU, so one run of a path moves by a tenth from
 one run to the next. The paths are therefore driven in turn, round after round, and each
@@ -13,6 +18,7 @@ figure printed is the median over the rounds (the ratio: the median of each roun
 """
 
 import argparse
+import os
 import re
 import shutil
 import signal
@@ -20,17 +26,27 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
+from http.cookies import SimpleCookie
 from statistics import median
 
+from coordination.ratelimit import CLIENT_COOKIE
 from tests.bench.server import environment, fresh_database, gunicorn, run
 
-DB = "shelter_bench"
-REDIS_DB = 3
-PORT = 8099
-# wrk's 32 clients all come from 127.0.0.1, one client to the rate limiter: the limiter stays
-# on (its cost, a cache increment per request, is part of the figures) with a budget no run
-# reaches, or every request after the first 300 would be a 429.
-ENV = environment(DB, REDIS_DB, PUBLIC_RATE_LIMIT="100000000/m")
+DB = os.environ.get("BENCH_DATABASE", "shelter_bench")
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "3"))
+PORT = int(os.environ.get("BENCH_PORT", "8099"))
+# wrk's 32 connections all come from 127.0.0.1 and keep no cookies: to the rate limiter each
+# request is a new visitor of one address (two counters); asking as a browser does (Accept:
+# text/html), a new browser that is given a client id each time; sent with one client id,
+# one client (its counter and the address's, the id checked). The limiter stays on, its cost
+# part of the figures, with budgets no run reaches.
+ENV = environment(
+    DB,
+    REDIS_DB,
+    PUBLIC_RATE_LIMIT_NEW="100000000/m",
+    PUBLIC_RATE_LIMIT_ADDRESS="100000000/m",
+    PUBLIC_RATE_LIMIT_CLIENT="100000000/m",
+)
 SEED = """
 from shelter.models import Shelter, Space
 from django.utils import timezone
@@ -51,10 +67,27 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def drive(path: str, seconds: int, connections: int) -> dict:
-    url = f"http://127.0.0.1:{PORT}{path}"
+def client_cookie(port: int) -> str:
+    """A client id the server issued, as a browser would send it back."""
+    about = urllib.request.Request(f"http://127.0.0.1:{port}/about/", headers={"Accept": PAGE})
+    with urllib.request.urlopen(about, timeout=10) as response:
+        morsel = SimpleCookie(response.headers["Set-Cookie"])[CLIENT_COOKIE]
+    return f"{CLIENT_COOKIE}={morsel.value}"
+
+
+PAGE = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # a browser's Accept
+
+
+def drive(port: int, path: str, seconds: int, connections: int, client: str) -> dict:
+    url = f"http://127.0.0.1:{port}{path}"
     for _ in range(5):  # warm the caches and the workers
         urllib.request.urlopen(url, timeout=10).read()
+    # as browsers and bots ask: the public pages are served gzipped from the cache
+    headers = ["-H", "Accept-Encoding: gzip"]
+    if client == "browser":
+        headers += ["-H", f"Accept: {PAGE}"]
+    elif client == "id":
+        headers += ["-H", f"Accept: {PAGE}", "-H", f"Cookie: {client_cookie(port)}"]
     out = subprocess.run(
         [
             shutil.which("wrk"),
@@ -62,9 +95,7 @@ def drive(path: str, seconds: int, connections: int) -> dict:
             f"-c{connections}",
             f"-d{seconds}s",
             "--latency",
-            # as browsers and bots ask: the public pages are served gzipped from the cache
-            "-H",
-            "Accept-Encoding: gzip",
+            *headers,
             url,
         ],
         capture_output=True,
@@ -80,7 +111,17 @@ def drive(path: str, seconds: int, connections: int) -> dict:
     }
 
 
-PATHS = ["/bench/floor/", "/", "/api/v1/shelters/"]
+NO_LIMITER_PORT = PORT + 1
+# (row, port, path, client: "" as wrk asks, "browser" new each time, "id" one client id);
+# the first is the floor
+RUNS = [
+    ("bare view, no limiter", NO_LIMITER_PORT, "/bench/floor/", ""),
+    ("/", PORT, "/", ""),
+    ("/, new browsers", PORT, "/", "browser"),
+    ("/, one client id", PORT, "/", "id"),
+    ("/api/v1/shelters/", PORT, "/api/v1/shelters/", ""),
+    ("/, no limiter", NO_LIMITER_PORT, "/", ""),
+]
 
 
 def main() -> None:
@@ -95,29 +136,39 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as static_root:
         fresh_database(ENV, DB, REDIS_DB, static_root)
         run(ENV, sys.executable, "manage.py", "shell", "-c", SEED)
-        server = gunicorn(ENV, PORT)
+        servers = [
+            gunicorn(ENV, PORT),
+            gunicorn({**ENV, "BENCH_RATE_LIMIT": "off"}, NO_LIMITER_PORT),
+        ]
         try:
             for _ in range(args.rounds):
-                rounds.append({path: drive(path, args.seconds, args.connections) for path in PATHS})
+                rounds.append(
+                    {
+                        row: drive(port, path, args.seconds, args.connections, client)
+                        for row, port, path, client in RUNS
+                    }
+                )
         finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+            for server in servers:
+                server.send_signal(signal.SIGTERM)
+                server.wait(timeout=30)
     print(
         f"\n{args.connections} clients, {args.rounds} rounds of {args.seconds} s per path, "
         "gunicorn 2 workers, 500 shelters; medians over the rounds"
     )
-    print(f"{'path':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}{'app/floor':>11}")
-    for path in PATHS:
-        runs = [r[path] for r in rounds]
-        ratio = median(r[path]["rps"] / r[PATHS[0]]["rps"] for r in rounds)
+    floor = RUNS[0][0]
+    print(f"{'path':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}{'app/floor':>11}")
+    for row, *_ in RUNS:
+        runs = [r[row] for r in rounds]
+        ratio = median(r[row]["rps"] / r[floor]["rps"] for r in rounds)
         print(
-            f"{path:<22}{median(x['rps'] for x in runs):>10.0f}"
+            f"{row:<24}{median(x['rps'] for x in runs):>10.0f}"
             f"{median(x['p50'] for x in runs):>10.2f}{median(x['p99'] for x in runs):>10.2f}"
             f"{sum(x['errors'] for x in runs):>9}{ratio:>11.2f}"
         )
     print(
         "ratio per round:",
-        {p: [round(r[p]["rps"] / r[PATHS[0]]["rps"], 2) for r in rounds] for p in PATHS[1:]},
+        {row: [round(r[row]["rps"] / r[floor]["rps"], 2) for r in rounds] for row, *_ in RUNS[1:]},
     )
 
 
