@@ -52,12 +52,10 @@ HOSTILE = [
     "٣",  # an Arabic-Indic three: int() reads it
     "\uff11\uff12",  # full-width digits
     "\x00",
-    "a\x00b",
     str(2**31),
     str(2**63),  # one past bigint
     str(2**64),
     "9" * 5000,  # past int()'s 4,300 digits
-    "1e3",
     "NaN",
     "-0.5",
     "<script>alert(1)</script>",
@@ -499,12 +497,12 @@ def test_generated_mixtures(role_client, data):
 
 # Hostile values per lookup of a filtered field (Django's admin accepts any lookup on one).
 LOOKUP_VALUES = {
-    "exact": ["\x00", "²", str(2**64), "x" * 300],
-    "in": ["²,\x00", str(2**64)],
-    "gte": ["²", "-1"],
+    "exact": ["\x00", "²", str(2**64)],
+    "in": ["²,\x00"],
+    "gte": ["²"],
     "isnull": ["²"],
-    "year": ["-1", "0", str(2**64)],
-    "month": ["13", str(2**64)],
+    "year": ["-1", str(2**64)],
+    "month": ["13"],
     "day": ["32"],
     "regex": ["("],
     "date": ["2026-02-30"],
