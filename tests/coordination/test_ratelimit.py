@@ -28,9 +28,18 @@ PAGE = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # a br
 MINUTE = datetime(2026, 11, 24, 9, 30, 10, tzinfo=UTC)
 
 
-def browser(address: str = NAT) -> Client:
-    """A new phone's browser: no cookies yet, keeps the ones it is given."""
-    return Client(REMOTE_ADDR=address, HTTP_ACCEPT=PAGE)
+@pytest.fixture
+def browser():
+    """Makes a new phone's browser: no cookies yet, keeps the ones it is given."""
+    # One middleware chain for all of them: each chain loaded anew scans the static files.
+    handler = Client().handler
+
+    def new(address: str = NAT) -> Client:
+        phone = Client(REMOTE_ADDR=address, HTTP_ACCEPT=PAGE)
+        phone.handler = handler
+        return phone
+
+    return new
 
 
 @pytest.fixture
@@ -46,7 +55,7 @@ def _redis_count(key: str) -> int:
 
 
 @pytest.mark.django_db
-def test_two_thousand_new_visitors_from_one_address_are_all_served(one_minute):
+def test_two_thousand_new_visitors_from_one_address_are_all_served(browser, one_minute):
     statuses = []
     for _ in range(2000):  # each a new phone: a client of its own, no cookies yet
         response = browser().get("/")
@@ -60,7 +69,9 @@ def test_two_thousand_new_visitors_from_one_address_are_all_served(one_minute):
 
 
 @pytest.mark.django_db
-def test_a_client_hammering_with_its_cookie_is_refused_after_its_budget(one_minute, caplog):
+def test_a_client_hammering_with_its_cookie_is_refused_after_its_budget(
+    browser, one_minute, caplog
+):
     client = browser()
     statuses = [client.get("/").status_code for _ in range(300)]
     # The first load came without an id (the new-visitor budget), then 120 with it.
@@ -88,7 +99,7 @@ def test_api_answers_a_refusal_in_json(settings, one_minute):
 
 
 @pytest.mark.django_db
-def test_api_clients_get_no_id_and_count_as_new_visitors(settings, one_minute):
+def test_api_clients_get_no_id_and_count_as_new_visitors(browser, settings, one_minute):
     settings.PUBLIC_RATE_LIMIT_NEW = "5/m"
     api_client = Client(REMOTE_ADDR=NAT, HTTP_ACCEPT="application/json")
     responses = [api_client.get("/api/v1/shelters/") for _ in range(6)]
@@ -100,7 +111,7 @@ def test_api_clients_get_no_id_and_count_as_new_visitors(settings, one_minute):
 
 
 @pytest.mark.django_db
-def test_cookieless_hammer_beyond_the_new_visitor_budget_is_refused(settings, one_minute):
+def test_cookieless_hammer_beyond_the_new_visitor_budget_is_refused(browser, settings, one_minute):
     settings.PUBLIC_RATE_LIMIT_NEW = "20/m"  # the default is 3,000: 20 keeps the test short
     responses = [browser().get("/") for _ in range(25)]
     assert [r.status_code for r in responses] == [200] * 20 + [429] * 5
@@ -113,7 +124,7 @@ def test_cookieless_hammer_beyond_the_new_visitor_budget_is_refused(settings, on
 
 
 @pytest.mark.django_db
-def test_the_address_ceiling_bounds_many_client_ids(settings, one_minute):
+def test_the_address_ceiling_bounds_many_client_ids(browser, settings, one_minute):
     settings.PUBLIC_RATE_LIMIT_ADDRESS = "30/m"  # small budgets: a bot with ten ids
     settings.PUBLIC_RATE_LIMIT_CLIENT = "10/m"
     bot_ids = [browser() for _ in range(10)]
@@ -123,7 +134,7 @@ def test_the_address_ceiling_bounds_many_client_ids(settings, one_minute):
 
 
 @pytest.mark.django_db
-def test_refused_requests_cost_no_budget(settings, one_minute):
+def test_refused_requests_cost_no_budget(browser, settings, one_minute):
     settings.PUBLIC_RATE_LIMIT_ADDRESS = "20/m"
     settings.PUBLIC_RATE_LIMIT_CLIENT = "5/m"
     hammer = browser()
@@ -136,7 +147,7 @@ def test_refused_requests_cost_no_budget(settings, one_minute):
 
 
 @pytest.mark.django_db
-def test_the_client_id_cookie_is_signed_short_lived_and_says_nothing(one_minute):
+def test_the_client_id_cookie_is_signed_short_lived_and_says_nothing(browser, one_minute):
     client = browser()
     cookie = client.get("/").cookies[CLIENT_COOKIE]
     assert cookie["httponly"] is True
@@ -156,7 +167,7 @@ def test_the_client_id_cookie_is_signed_short_lived_and_says_nothing(one_minute)
 
 
 @pytest.mark.django_db
-def test_no_redis_round_trip_per_request(settings, one_minute):
+def test_no_redis_round_trip_per_request(browser, settings, one_minute):
     ratelimit._limiter = Limiter(settings.REDIS_URL, sync_seconds=3600)  # an hour apart
     browser().get("/")  # the first sync is due at once
     for _ in range(49):
@@ -231,7 +242,7 @@ def test_memory_is_bounded_and_a_hammering_client_keeps_its_count():
 
 
 @pytest.mark.django_db
-def test_redis_down_requests_are_served_and_limited_per_process(settings, caplog):
+def test_redis_down_requests_are_served_and_limited_per_process(browser, settings, caplog):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there: a new limiter
     settings.PUBLIC_RATE_LIMIT_CLIENT = "5/m"
     started = time.monotonic()
@@ -367,7 +378,7 @@ def test_static_files_are_not_limited(client, settings, one_minute):
 
 @pytest.mark.django_db
 def test_a_logged_in_volunteer_is_not_under_the_public_budget(
-    client, settings, volunteer, shelter, one_minute
+    browser, client, settings, volunteer, shelter, one_minute
 ):
     settings.PUBLIC_RATE_LIMIT_ADDRESS = "3/m"  # the crossing's address is used up
     assert [browser().get("/").status_code for _ in range(4)][-1] == 429
