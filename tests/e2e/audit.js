@@ -42,33 +42,45 @@
     "a[href], button, input:not([type=hidden]), select, textarea, summary"
   );
   const seen = new Set();
+  const targets = [];
   for (const element of interactive) {
     const el = target(element);
     if (seen.has(el) || !visible(el) || offscreen(el)) continue;
     if (el.closest("[hidden], details:not([open]) > :not(summary)")) continue;
     seen.add(el);
+    targets.push(el);
     const box = el.getBoundingClientRect();
     if (!inline(el) && (box.width < minimum - 0.5 || box.height < minimum - 0.5)) {
       problems.push(`small target ${Math.round(box.width)}x${Math.round(box.height)}: ${describe(el)}`);
     }
-    // Covered: the element at its centre and near its corners must be itself (or inside it).
-    el.scrollIntoView({ block: "center", inline: "nearest" });
-    const b = el.getBoundingClientRect();
-    const inset = 3;
-    const points = [
-      [b.left + b.width / 2, b.top + b.height / 2],
-      [b.left + inset, b.top + inset],
-      [b.right - inset, b.top + inset],
-      [b.left + inset, b.bottom - inset],
-      [b.right - inset, b.bottom - inset],
-    ];
-    for (const [x, y] of points) {
-      if (x < 0 || y < 0 || x >= window.innerWidth || y >= window.innerHeight) continue;
-      const hit = document.elementFromPoint(x, y);
-      const own = (h) => h === el || el.contains(h) || (el.htmlFor && h.id === el.htmlFor);
-      if (hit && !own(hit)) {
-        problems.push(`covered at (${Math.round(x)},${Math.round(y)}) by ${describe(hit)}: ${describe(el)}`);
-        break;
+  }
+  // Covered: the element at its centre and near its corners must be itself (or inside it).
+  // Checked screen by screen, so sticky bars are checked against what scrolls beneath them.
+  const own = (el, hit) => hit === el || el.contains(hit) || (el.htmlFor && hit.id === el.htmlFor);
+  const covered = new Set();
+  const height = window.innerHeight;
+  for (let top = 0; top < document.documentElement.scrollHeight; top += Math.floor(height * 0.8)) {
+    window.scrollTo(0, top);
+    for (const el of targets) {
+      if (covered.has(el)) continue;
+      const b = el.getBoundingClientRect();
+      if (b.top < 0 || b.bottom > height) continue;  // checked on a screen that shows it whole
+      const inset = 3;
+      const points = [
+        [b.left + b.width / 2, b.top + b.height / 2],
+        [b.left + inset, b.top + inset],
+        [b.right - inset, b.top + inset],
+        [b.left + inset, b.bottom - inset],
+        [b.right - inset, b.bottom - inset],
+      ];
+      for (const [x, y] of points) {
+        if (x < 0 || x >= window.innerWidth) continue;
+        const hit = document.elementFromPoint(x, y);
+        if (hit && !own(el, hit)) {
+          problems.push(`covered at (${Math.round(x)},${Math.round(y + top)}) by ${describe(hit)}: ${describe(el)}`);
+          covered.add(el);
+          break;
+        }
       }
     }
   }
