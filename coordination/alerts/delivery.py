@@ -59,12 +59,13 @@ def deliveries_enqueue(delivery_ids: list[int]) -> int:
     for queued, delivery_id in enumerate(delivery_ids):
         try:
             deliver_alert.delay(delivery_id)
-        except Exception:  # kombu raises a variety of errors when Redis is unreachable
+        except Exception as exc:  # kombu raises a variety of errors when Redis is unreachable
+            # One line, no traceback: during an outage every alert says it, and it is expected.
             logger.warning(
-                "could not queue delivery %s; %s left pending for the sweeper",
+                "could not queue delivery %s (%s); %s left pending for the sweeper",
                 delivery_id,
+                exc,
                 len(delivery_ids) - queued,
-                exc_info=True,
             )
             _due_for_sweeper(delivery_ids[queued:])
             return queued

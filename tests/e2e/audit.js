@@ -55,33 +55,42 @@
     }
   }
   // Covered: the element at its centre and near its corners must be itself (or inside it).
-  // Checked screen by screen, so sticky bars are checked against what scrolls beneath them.
+  // Checked screen by screen; one that is under something there (a sticky bar it scrolls
+  // beneath) is checked again in the middle of the screen, where a person would tap it.
   const own = (el, hit) => hit === el || el.contains(hit) || (el.htmlFor && hit.id === el.htmlFor);
-  const covered = new Set();
+  const coveredBy = (el) => {
+    const b = el.getBoundingClientRect();
+    const inset = 3;
+    const points = [
+      [b.left + b.width / 2, b.top + b.height / 2],
+      [b.left + inset, b.top + inset],
+      [b.right - inset, b.top + inset],
+      [b.left + inset, b.bottom - inset],
+      [b.right - inset, b.bottom - inset],
+    ];
+    for (const [x, y] of points) {
+      if (x < 0 || x >= window.innerWidth || y < 0 || y >= window.innerHeight) continue;
+      const hit = document.elementFromPoint(x, y);
+      if (hit && !own(el, hit)) return { hit, x, y: y + window.scrollY };
+    }
+    return null;
+  };
+  const checked = new Set();
   const height = window.innerHeight;
   for (let top = 0; top < document.documentElement.scrollHeight; top += Math.floor(height * 0.8)) {
     window.scrollTo(0, top);
     for (const el of targets) {
-      if (covered.has(el)) continue;
+      if (checked.has(el)) continue;
       const b = el.getBoundingClientRect();
       if (b.top < 0 || b.bottom > height) continue;  // checked on a screen that shows it whole
-      const inset = 3;
-      const points = [
-        [b.left + b.width / 2, b.top + b.height / 2],
-        [b.left + inset, b.top + inset],
-        [b.right - inset, b.top + inset],
-        [b.left + inset, b.bottom - inset],
-        [b.right - inset, b.bottom - inset],
-      ];
-      for (const [x, y] of points) {
-        if (x < 0 || x >= window.innerWidth) continue;
-        const hit = document.elementFromPoint(x, y);
-        if (hit && !own(el, hit)) {
-          problems.push(`covered at (${Math.round(x)},${Math.round(y + top)}) by ${describe(hit)}: ${describe(el)}`);
-          covered.add(el);
-          break;
-        }
+      checked.add(el);
+      if (!coveredBy(el)) continue;
+      el.scrollIntoView({ block: "center", inline: "nearest" });
+      const found = coveredBy(el);
+      if (found) {
+        problems.push(`covered at (${Math.round(found.x)},${Math.round(found.y)}) by ${describe(found.hit)}: ${describe(el)}`);
       }
+      window.scrollTo(0, top);
     }
   }
   window.scrollTo(0, 0);
