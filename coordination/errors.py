@@ -17,6 +17,16 @@ class HouseholdNotWaiting(ShelterError):
         )
 
 
+class HouseholdOnTheWay(ShelterError):
+    """Places are held for the household already (by someone who may see it)."""
+
+    def __init__(self, *, space_name: str):
+        super().__init__(
+            _("This household is on its way to %(space)s already: nothing was changed.")
+            % {"space": space_name}
+        )
+
+
 class AlreadyCheckedIn(ShelterError):
     def __init__(self, *, space_name: str):
         super().__init__(

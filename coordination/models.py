@@ -7,7 +7,7 @@ volunteers of the shelter the household was registered at or stays in (`coordina
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -34,8 +34,22 @@ class HouseholdStatus(models.TextChoices):
 
 class HouseholdQuerySet(models.QuerySet):
     def waiting(self):
-        """Not yet placed, oldest first."""
+        """Not yet placed, oldest first (those on their way to a hold included)."""
         return self.filter(status=HouseholdStatus.WAITING).order_by("waiting_since", "pk")
+
+    def with_active_hold(self):
+        """Annotate `on_the_way`: the household has an active hold (places promised)."""
+        active = Hold.objects.filter(household=OuterRef("pk"), status=HoldStatus.ACTIVE)
+        return self.annotate(on_the_way=Exists(active))
+
+    def waiting_for_place(self):
+        """Who still needs a place: waiting and not on the way to a hold, oldest first.
+
+        A held household keeps status "waiting" (it returns to the list in its turn if the
+        hold expires), but nobody should look for a second place for it meanwhile: the
+        waiting list, the dashboard's "who is waiting" and "who fits" leave it out.
+        """
+        return self.with_active_hold().filter(on_the_way=False).waiting()
 
     def active(self):
         return self.exclude(status=HouseholdStatus.LEFT)
@@ -134,6 +148,11 @@ class Household(models.Model):
 
     def __str__(self) -> str:
         return _("Household #%(id)s (%(size)s people)") % {"id": self.pk, "size": self.size}
+
+    @property
+    def code(self) -> str:
+        """The household's short reference, "#123" (its id): said on the phone, searched for."""
+        return f"#{self.pk}"
 
     @property
     def adults(self) -> int:

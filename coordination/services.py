@@ -36,6 +36,7 @@ from .errors import (
     HoldLimitReached,
     HoldNotActive,
     HouseholdNotWaiting,
+    HouseholdOnTheWay,
     NotCheckedIn,
     NotEnoughPortions,
     OfferPassed,
@@ -109,21 +110,36 @@ def _hold_limit_check(*, by: User | None, household: Household, shelter_id: int)
         raise HoldLimitReached(held=held, limit=limit, places=household.size)
 
 
-def hold_create(*, household_id: int, space_id: int, by: User, hours: float | None = None) -> Hold:
+def hold_create(
+    *,
+    household_id: int,
+    space_id: int,
+    by: User,
+    hours: float | None = None,
+    replace: bool = True,
+) -> Hold:
     """Promise a space's places to a waiting household on its way there.
 
-    A household has at most one active hold: a new one replaces the old. Raises
-    HouseholdNotWaiting, HoldLimitReached (too many places held in others' shelters),
-    SpaceFull (another volunteer took the last places) or ShelterClosed.
+    A household has at most one active hold: a new one replaces the old, unless `replace` is
+    off (a volunteer taking a household from the city's waiting list), which raises
+    HouseholdOnTheWay instead. Raises HouseholdNotWaiting, HoldLimitReached (too many places
+    held in others' shelters), SpaceFull (another volunteer took the last places) or
+    ShelterClosed.
     """
     hours = settings.HOLD_HOURS if hours is None else hours
     with transaction.atomic():
         household = _lock_household(household_id)
         if household.status != HouseholdStatus.WAITING:
             raise HouseholdNotWaiting(status_label=household.get_status_display())
+        previous = (
+            household.holds.filter(status=HoldStatus.ACTIVE)
+            .select_related("space__shelter")
+            .first()
+        )
+        if previous and not replace:
+            raise HouseholdOnTheWay(space_name=str(previous.space))
         shelter_id = _shelter_of(space_id)
         _hold_limit_check(by=by, household=household, shelter_id=shelter_id)
-        previous = household.holds.filter(status=HoldStatus.ACTIVE).first()
         shelter_ids = {shelter_id} | ({_shelter_of(previous.space_id)} if previous else set())
         shelter_services.shelters_lock(sorted(shelter_ids))
         if previous:

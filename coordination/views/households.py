@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -70,7 +71,14 @@ def _find_place_page(request, household: Household, status: int = 200):
     return render(
         request,
         "coordination/household_find_place.html",
-        {"household": household, "options": options},
+        {
+            "household": household,
+            "active_hold": selectors.household_active_hold(household.pk),
+            "options": options,
+            "fresh_options": [o for o in options if not o.stale],
+            "stale_options": [o for o in options if o.stale],
+            "stale_hours": settings.SHELTER_STALE_AFTER_HOURS,
+        },
         status=status,
     )
 
@@ -87,21 +95,20 @@ def _chosen_space(request) -> Space | None:
 @login_required
 @require_POST
 def household_hold(request, pk: int):
-    household = _household_for(request, pk)
+    household = get_object_or_404(Household, pk=pk)
+    visible = access.can_see_household(request.user, household)
     space = _chosen_space(request)
+    if not visible and (space is None or not access.can_hold_for(request.user, household, space)):
+        raise PermissionDenied
     if space is None:
         return redirect("coordination:find_place", pk=pk)
     try:
-        hold = services.hold_create(household_id=household.pk, space_id=space.pk, by=request.user)
-    except SpaceFull as exc:
-        messages.error(request, exc.message + " " + _("Here are the next best places."))
-        return _find_place_page(request, household, status=409)
-    except HoldLimitReached as exc:
-        messages.error(request, exc.message)  # on the page with the hold buttons
-        return _find_place_page(request, household, status=409)
+        # From the city's waiting list (not theirs to see): never over someone else's hold.
+        hold = services.hold_create(
+            household_id=household.pk, space_id=space.pk, by=request.user, replace=visible
+        )
     except ShelterError as exc:
-        messages.error(request, exc.message)
-        return redirect("coordination:household", pk=pk)
+        return _hold_refused(request, household, exc, visible=visible)
     messages.success(
         request,
         _("%(n)d places held at %(space)s until %(time)s. Give them the address: %(address)s.")
@@ -113,6 +120,19 @@ def household_hold(request, pk: int):
         },
     )
     return redirect("coordination:household", pk=pk)
+
+
+def _hold_refused(request, household: Household, exc: ShelterError, *, visible: bool):
+    """Say why; where the household is the user's to see, with the next best places."""
+    if visible and isinstance(exc, SpaceFull):
+        messages.error(request, exc.message + " " + _("Here are the next best places."))
+        return _find_place_page(request, household, status=409)
+    messages.error(request, exc.message)
+    if not visible:  # taken from the city's waiting list: back to it
+        return redirect("coordination:waiting")
+    if isinstance(exc, HoldLimitReached):  # on the page with the hold buttons
+        return _find_place_page(request, household, status=409)
+    return redirect("coordination:household", pk=household.pk)
 
 
 @login_required
@@ -226,12 +246,14 @@ def waiting_list(request):
     fitting = None
     if request.GET.get("shelter", "").isdigit():
         fitting = Shelter.objects.filter(pk=request.GET["shelter"]).first()
-    households = selectors.waiting_list(request.user, fitting_shelter=fitting)
+    search = selectors.household_search(request.GET.get("q", ""))
+    data = selectors.waiting_list(request.user, fitting_shelter=fitting, search=search)
     return render(
         request,
         "coordination/waiting_list.html",
         {
-            "households": households,
+            "data": data,
+            "households": data.households,
             "fitting": fitting,
             "shelters": shelters_to_choose(request.user).with_counts(),
         },

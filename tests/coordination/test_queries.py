@@ -40,13 +40,28 @@ def test_waiting_list_queries_do_not_grow(size, as_user, coordinator):
 
 
 @pytest.mark.parametrize("size", [2, 15])
+def test_waiting_list_of_a_volunteer_queries_do_not_grow(size, as_user, coordinator, volunteer):
+    _seed(size, coordinator)  # households registered nowhere: the city's list for them
+    for _ in range(size):
+        HouseholdFactory(size=2, registered_by=volunteer, contact_name="Olga")
+    client = as_user(volunteer)
+    # 1 session, 2 user, 3-4 permissions (user, group), 5 households they may see with who
+    # registered them, 6 their active holds, 7 the spaces of their shelters taking people,
+    # 8 the city's other households waiting for a place, 9 their shelters for the select
+    assert _queries(client, reverse("coordination:waiting")) == 9
+    # a name is not searched among the city's others (not theirs to see): no query 8
+    assert _queries(client, reverse("coordination:waiting"), {"q": "olg"}) == 8
+
+
+@pytest.mark.parametrize("size", [2, 15])
 def test_find_a_place_queries_do_not_grow(size, as_user, coordinator):
     _seed(size, coordinator)
     household = HouseholdFactory(size=1)
     # 1 session, 2 user, 3 household, 4-5 permission check (user, group perms),
-    # 6 visibility (coordinator sees all: one exists query), 7 spaces with shelter and sums
+    # 6 visibility (coordinator sees all: one exists query), 7 spaces with shelter, sums and
+    # last count, 8 the household's active hold (where it is on its way to)
     assert (
-        _queries(as_user(coordinator), reverse("coordination:find_place", args=[household.pk])) == 7
+        _queries(as_user(coordinator), reverse("coordination:find_place", args=[household.pk])) == 8
     )
 
 
