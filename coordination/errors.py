@@ -39,6 +39,25 @@ class NotCheckedIn(ShelterError):
         super().__init__(_("This stay has ended already: nothing was changed."))
 
 
+class CheckOutNotUndoable(ShelterError):
+    """Too late to undo a check-out, or something happened to the household since."""
+
+    @classmethod
+    def too_late(cls, *, minutes: int) -> "CheckOutNotUndoable":
+        return cls(
+            ngettext(
+                "A check-out can be undone for %(n)d minute only: check them in again instead.",
+                "A check-out can be undone for %(n)d minutes only: check them in again instead.",
+                minutes,
+            )
+            % {"n": minutes}
+        )
+
+    @classmethod
+    def moved_on(cls) -> "CheckOutNotUndoable":
+        return cls(_("This check-out cannot be undone: the household was moved or placed since."))
+
+
 class HoldLimitReached(ShelterError):
     """An account holds too many places in shelters it is not assigned to (settings)."""
 

@@ -4,6 +4,8 @@ Personal data (a household's name, phone, notes) is shown only to coordinators a
 volunteers of the shelter the household was registered at or stays in (`coordination.access`).
 """
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -231,6 +233,19 @@ class Hold(models.Model):
         return f"{self.household} → {self.space} ({self.get_status_display()})"
 
 
+class StayQuerySet(models.QuerySet):
+    def check_outs_undoable(self, *, since: datetime | None = None):
+        """Check-outs (since `since`) that an undo may take back: the check-out made the
+        household leave and nothing happened to it after (no move, check-in or purge)."""
+        stays = self.filter(
+            checked_out_at__isnull=False,
+            household__status=HouseholdStatus.LEFT,
+            household__left_at=F("checked_out_at"),
+            household__anonymised_at__isnull=True,
+        )
+        return stays if since is None else stays.filter(checked_out_at__gte=since)
+
+
 class Stay(models.Model):
     """A household's check-in to a space, until check-out. All its members, or none."""
 
@@ -245,6 +260,8 @@ class Stay(models.Model):
     checked_out_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = StayQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("stay")

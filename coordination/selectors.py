@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from shelter.access import is_coordinator
 from shelter.models import TAKING_PEOPLE, Shelter, Space
+from shelter.selectors import shelters_to_choose
 
 from .access import households_visible_to, shelters_taking_from_city
 from .models import Hold, HoldStatus, Household, HouseholdStatus, MealClaim, MealOffer, Stay
@@ -436,6 +437,49 @@ def places_for_household(
         )
     )
     return options[:limit]
+
+
+def spaces_for_move(user, stay: Stay) -> QuerySet[Space]:
+    """Where a staying household can be moved: spaces of the user's shelters that take all of
+    it together now (spaces_taking), never the one it is in."""
+    return (
+        spaces_taking(stay.household, people=stay.people)
+        .filter(shelter__in=shelters_to_choose(user))
+        .exclude(pk=stay.space_id)
+        .select_related("shelter")
+        .order_by("shelter__name", "name", "pk")
+    )
+
+
+@dataclass
+class ShelterArrivals:
+    """What the receiving shelter's page shows of households (coordination's section)."""
+
+    expected: list[Hold]  # active holds in its spaces: households on their way, soonest first
+    check_outs: list[Stay]  # its check-outs that can still be undone, newest first
+    undo_minutes: int
+
+
+def shelter_arrivals(shelter_id: int, *, now: datetime) -> ShelterArrivals:
+    """Queries: 1 the active holds with household, who registered it and where, the space and
+    who made the hold; 2 the check-outs of the last CHECK_OUT_UNDO_MINUTES still undoable."""
+    minutes = settings.CHECK_OUT_UNDO_MINUTES
+    expected = (
+        Hold.objects.filter(space__shelter_id=shelter_id, status=HoldStatus.ACTIVE)
+        .select_related(
+            "household__registered_by", "household__registered_at", "space__shelter", "created_by"
+        )
+        .order_by("expires_at", "pk")
+    )
+    check_outs = (
+        Stay.objects.check_outs_undoable(since=now - timedelta(minutes=minutes))
+        .filter(space__shelter_id=shelter_id)
+        .select_related("space", "household", "checked_out_by")
+        .order_by("-checked_out_at", "-pk")
+    )
+    return ShelterArrivals(
+        expected=list(expected), check_outs=list(check_outs), undo_minutes=minutes
+    )
 
 
 def meal_offers_current(now: datetime) -> QuerySet[MealOffer]:

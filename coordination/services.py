@@ -31,6 +31,7 @@ from shelter.models import OccupancyReason, ShelterMembership, Space
 from . import public, selectors
 from .errors import (
     AlreadyCheckedIn,
+    CheckOutNotUndoable,
     ClaimAlreadySaved,
     ClaimReleased,
     HoldLimitReached,
@@ -256,6 +257,47 @@ def stay_check_out(*, stay_id: int, by: User) -> Stay:
         household.save(update_fields=["status", "left_at"])
     logger.info(
         "household %s checked out of space %s by user %s", household.pk, stay.space_id, by.pk
+    )
+    return stay
+
+
+def stay_check_out_undo(*, stay_id: int, by: User, now: datetime | None = None) -> Stay:
+    """Take back a check-out made by mistake: the household is in its space again.
+
+    Only within CHECK_OUT_UNDO_MINUTES (else CheckOutNotUndoable.too_late), and only while
+    that check-out is the last thing that happened to the household: not moved, checked in,
+    purged or undone since (else CheckOutNotUndoable.moved_on; so a second undo changes
+    nothing). The places go back through the occupancy service, recorded as "Check-out
+    undone", under the shelter's lock like any check-in: if the space filled meanwhile it
+    raises SpaceFull (ShelterClosed if the shelter takes nobody now) and nothing changes.
+    """
+    now = now or timezone.now()
+    minutes = settings.CHECK_OUT_UNDO_MINUTES
+    with transaction.atomic():
+        household_id = Stay.objects.values_list("household_id", flat=True).get(pk=stay_id)
+        household = _lock_household(household_id)
+        # Read after the lock: another undo, or a new check-in, may have come first.
+        if not Stay.objects.check_outs_undoable().filter(pk=stay_id).exists():
+            raise CheckOutNotUndoable.moved_on()
+        stay = Stay.objects.get(pk=stay_id)
+        if stay.checked_out_at < now - timedelta(minutes=minutes):
+            raise CheckOutNotUndoable.too_late(minutes=minutes)
+        shelter_services.occupancy_change(
+            space_id=stay.space_id,
+            delta=stay.people,
+            reason=OccupancyReason.CHECK_OUT_UNDONE,
+            by=by,
+        )
+        stay.checked_out_at = stay.checked_out_by = None
+        stay.save(update_fields=["checked_out_at", "checked_out_by"])
+        household.status = HouseholdStatus.PLACED
+        household.left_at = None
+        household.save(update_fields=["status", "left_at"])
+    logger.info(
+        "check-out of household %s from space %s undone by user %s",
+        household.pk,
+        stay.space_id,
+        by.pk,
     )
     return stay
 
