@@ -22,11 +22,31 @@ PLACE_OPTIONS = 20
 GOOD_FIT_LEFTOVER = 2  # places left empty in a space that still count as a good fit
 
 
-def household_duplicates(*, contact_name: str, phone: str) -> list[Household]:
-    """Waiting or placed households with the same name and phone (case and spaces ignored)."""
-    digits = "".join(ch for ch in phone if ch.isalnum())
-    candidates = Household.objects.active().filter(contact_name__iexact=contact_name.strip())
-    return [h for h in candidates if "".join(ch for ch in h.phone if ch.isalnum()) == digits]
+def _phone_key(phone: str) -> str:
+    return "".join(ch for ch in phone if ch.isalnum())
+
+
+def household_duplicates(
+    *, contact_name: str, phone: str, size: int | None = None
+) -> list[Household]:
+    """Waiting or placed households that may be this one, by the same name (case and spaces
+    ignored) and either the same phone (separators ignored; both without a phone is the
+    same too), or, when one of the two has no phone, the same size: a family registered
+    twice without a phone, or once with and once without. Two different phones are two
+    households."""
+    digits = _phone_key(phone)
+    candidates = Household.objects.active().filter(
+        contact_name__iexact=" ".join(contact_name.split())
+    )
+
+    def same(household: Household) -> bool:
+        theirs = _phone_key(household.phone)
+        if theirs == digits:
+            return True
+        one_without_phone = not theirs or not digits
+        return one_without_phone and size is not None and household.size == size
+
+    return [h for h in candidates if same(h)]
 
 
 def households_to_purge(*, inactive_since: datetime) -> QuerySet[Household]:

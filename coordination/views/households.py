@@ -47,7 +47,7 @@ def household_register(request):
         data = form.cleaned_data
         if not data["register_anyway"]:
             duplicates = selectors.household_duplicates(
-                contact_name=data["contact_name"], phone=data["phone"]
+                contact_name=data["contact_name"], phone=data["phone"], size=data["size"]
             )
         if not duplicates:
             household = services.household_register(
