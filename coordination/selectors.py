@@ -145,7 +145,10 @@ class HouseholdSearch:
 
 
 def household_search(text: str) -> HouseholdSearch:
-    return HouseholdSearch(text=" ".join(text.split())[:80])
+    """What was typed, tidied: spaces collapsed, no control characters (a NUL would make
+    PostgreSQL refuse the query), at most 80 characters."""
+    printable = "".join(ch for ch in text if ch.isprintable())
+    return HouseholdSearch(text=" ".join(printable.split())[:80])
 
 
 @dataclass
