@@ -46,8 +46,10 @@ class CheckOutNotUndoable(ShelterError):
     def too_late(cls, *, minutes: int) -> "CheckOutNotUndoable":
         return cls(
             ngettext(
-                "A check-out can be undone for %(n)d minute only: check them in again instead.",
-                "A check-out can be undone for %(n)d minutes only: check them in again instead.",
+                "A check-out can be undone for %(n)d minute only: register them again to give "
+                "them a place.",
+                "A check-out can be undone for %(n)d minutes only: register them again to give "
+                "them a place.",
                 minutes,
             )
             % {"n": minutes}
