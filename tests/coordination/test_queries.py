@@ -71,3 +71,18 @@ def test_meals_queries_do_not_grow(size, as_user, coordinator):
     # 1 session, 2 user, 3 offers with remaining portions and shelter, 4-5 permissions
     # (user, group), 6 the user's shelters (one list for every claim select), 7 their claims
     assert _queries(as_user(coordinator), reverse("coordination:meals")) == 7
+
+
+@pytest.mark.parametrize("size", [2, 15])
+def test_household_page_with_its_move_list_queries_do_not_grow(size, as_user, volunteer, shelter):
+    for number in range(size):
+        SpaceFactory(shelter=shelter, name=f"Room {number}", places=5)
+    household = HouseholdFactory(size=2, registered_at=shelter)
+    space = shelter.spaces.get(name="Auditorium 1")
+    services.stay_check_in(household_id=household.pk, space_id=space.pk, by=volunteer)
+    client = as_user(volunteer)
+    url = reverse("coordination:household", args=[household.pk])
+    # 1 session, 2 user, 3 household, 4-5 permissions (user, group), 6 visibility, 7 household
+    # with who registered it, 8 its stays, 9 its holds, 10 may they act there (their role),
+    # 11 is there a space to move to, 12 the spaces that fit (the select)
+    assert _queries(client, url) == 12
