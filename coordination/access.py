@@ -2,14 +2,16 @@
 
 A household's personal data is for coordinators and the volunteers of the shelter it was
 registered at, stays in, or is expected at (an active hold), and whoever registered it.
+Volunteers of a shelter taking people also see the city's waiting list without personal data
+(code, size, needs), and may hold places in their own shelter for those households.
 """
 
 from django.db.models import Q
 
 from shelter.access import can_log_beds, is_coordinator
-from shelter.models import Shelter
+from shelter.models import Shelter, Space
 
-from .models import HoldStatus, Household, MealClaim, MealOffer
+from .models import HoldStatus, Household, HouseholdStatus, MealClaim, MealOffer
 
 MEAL_PROVIDER_GROUP = "Meal provider"
 
@@ -28,6 +30,27 @@ def households_visible_to(user):
 
 def can_see_household(user, household: Household) -> bool:
     return households_visible_to(user).filter(pk=household.pk).exists()
+
+
+def shelters_taking_from_city(user):
+    """The user's own shelters that take people now (open, or full by count; not marked full
+    by a coordinator). A volunteer of one sees the city's waiting list without personal data
+    and may hold places there for any household waiting for a place: once held, the
+    household is expected at their shelter, which may then see it (the rule above)."""
+    if not user.is_authenticated:
+        return Shelter.objects.none()
+    return Shelter.objects.for_member(user).taking_people().filter(marked_full=False)
+
+
+def can_hold_for(user, household: Household, space: Space) -> bool:
+    """Hold `space` for `household`: whoever may see the household, anywhere; or a volunteer
+    taking a household from the city's waiting list into their own shelter."""
+    if can_see_household(user, household):
+        return True
+    # Whether someone holds places for it already is decided under the household's lock
+    # (hold_create with replace=False), with a message rather than a refusal.
+    waiting = household.status == HouseholdStatus.WAITING
+    return waiting and shelters_taking_from_city(user).filter(pk=space.shelter_id).exists()
 
 
 def can_register_households(user) -> bool:

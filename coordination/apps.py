@@ -8,5 +8,10 @@ class CoordinationConfig(AppConfig):
     verbose_name = _("Coordination")
 
     def ready(self) -> None:
+        from shelter import sections as shelter_sections
+
         from . import receivers  # noqa: F401  (connects the signal listeners)
         from .alerts import receivers as alert_receivers  # noqa: F401  (alerts, their tasks)
+        from .views.households import shelter_arrivals_section
+
+        shelter_sections.register(shelter_arrivals_section)  # arrivals on the shelter's page

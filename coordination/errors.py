@@ -17,6 +17,16 @@ class HouseholdNotWaiting(ShelterError):
         )
 
 
+class HouseholdOnTheWay(ShelterError):
+    """Places are held for the household already (by someone who may see it)."""
+
+    def __init__(self, *, space_name: str):
+        super().__init__(
+            _("This household is on its way to %(space)s already: nothing was changed.")
+            % {"space": space_name}
+        )
+
+
 class AlreadyCheckedIn(ShelterError):
     def __init__(self, *, space_name: str):
         super().__init__(
@@ -27,6 +37,27 @@ class AlreadyCheckedIn(ShelterError):
 class NotCheckedIn(ShelterError):
     def __init__(self):
         super().__init__(_("This stay has ended already: nothing was changed."))
+
+
+class CheckOutNotUndoable(ShelterError):
+    """Too late to undo a check-out, or something happened to the household since."""
+
+    @classmethod
+    def too_late(cls, *, minutes: int) -> "CheckOutNotUndoable":
+        return cls(
+            ngettext(
+                "A check-out can be undone for %(n)d minute only: register them again to give "
+                "them a place.",
+                "A check-out can be undone for %(n)d minutes only: register them again to give "
+                "them a place.",
+                minutes,
+            )
+            % {"n": minutes}
+        )
+
+    @classmethod
+    def moved_on(cls) -> "CheckOutNotUndoable":
+        return cls(_("This check-out cannot be undone: the household was moved or placed since."))
 
 
 class HoldLimitReached(ShelterError):

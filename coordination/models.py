@@ -4,10 +4,12 @@ Personal data (a household's name, phone, notes) is shown only to coordinators a
 volunteers of the shelter the household was registered at or stays in (`coordination.access`).
 """
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -34,8 +36,22 @@ class HouseholdStatus(models.TextChoices):
 
 class HouseholdQuerySet(models.QuerySet):
     def waiting(self):
-        """Not yet placed, oldest first."""
+        """Not yet placed, oldest first (those on their way to a hold included)."""
         return self.filter(status=HouseholdStatus.WAITING).order_by("waiting_since", "pk")
+
+    def with_active_hold(self):
+        """Annotate `on_the_way`: the household has an active hold (places promised)."""
+        active = Hold.objects.filter(household=OuterRef("pk"), status=HoldStatus.ACTIVE)
+        return self.annotate(on_the_way=Exists(active))
+
+    def waiting_for_place(self):
+        """Who still needs a place: waiting and not on the way to a hold, oldest first.
+
+        A held household keeps status "waiting" (it returns to the list in its turn if the
+        hold expires), but nobody should look for a second place for it meanwhile: the
+        waiting list, the dashboard's "who is waiting" and "who fits" leave it out.
+        """
+        return self.with_active_hold().filter(on_the_way=False).waiting()
 
     def active(self):
         return self.exclude(status=HouseholdStatus.LEFT)
@@ -136,6 +152,11 @@ class Household(models.Model):
         return _("Household #%(id)s (%(size)s people)") % {"id": self.pk, "size": self.size}
 
     @property
+    def code(self) -> str:
+        """The household's short reference, "#123" (its id): said on the phone, searched for."""
+        return f"#{self.pk}"
+
+    @property
     def adults(self) -> int:
         return self.size - self.children
 
@@ -212,6 +233,19 @@ class Hold(models.Model):
         return f"{self.household} → {self.space} ({self.get_status_display()})"
 
 
+class StayQuerySet(models.QuerySet):
+    def check_outs_undoable(self, *, since: datetime | None = None):
+        """Check-outs (since `since`) that an undo may take back: the check-out made the
+        household leave and nothing happened to it after (no move, check-in or purge)."""
+        stays = self.filter(
+            checked_out_at__isnull=False,
+            household__status=HouseholdStatus.LEFT,
+            household__left_at=F("checked_out_at"),
+            household__anonymised_at__isnull=True,
+        )
+        return stays if since is None else stays.filter(checked_out_at__gte=since)
+
+
 class Stay(models.Model):
     """A household's check-in to a space, until check-out. All its members, or none."""
 
@@ -226,6 +260,8 @@ class Stay(models.Model):
     checked_out_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = StayQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("stay")

@@ -31,11 +31,13 @@ from shelter.models import OccupancyReason, ShelterMembership, Space
 from . import public, selectors
 from .errors import (
     AlreadyCheckedIn,
+    CheckOutNotUndoable,
     ClaimAlreadySaved,
     ClaimReleased,
     HoldLimitReached,
     HoldNotActive,
     HouseholdNotWaiting,
+    HouseholdOnTheWay,
     NotCheckedIn,
     NotEnoughPortions,
     OfferPassed,
@@ -109,21 +111,36 @@ def _hold_limit_check(*, by: User | None, household: Household, shelter_id: int)
         raise HoldLimitReached(held=held, limit=limit, places=household.size)
 
 
-def hold_create(*, household_id: int, space_id: int, by: User, hours: float | None = None) -> Hold:
+def hold_create(
+    *,
+    household_id: int,
+    space_id: int,
+    by: User,
+    hours: float | None = None,
+    replace: bool = True,
+) -> Hold:
     """Promise a space's places to a waiting household on its way there.
 
-    A household has at most one active hold: a new one replaces the old. Raises
-    HouseholdNotWaiting, HoldLimitReached (too many places held in others' shelters),
-    SpaceFull (another volunteer took the last places) or ShelterClosed.
+    A household has at most one active hold: a new one replaces the old, unless `replace` is
+    off (a volunteer taking a household from the city's waiting list), which raises
+    HouseholdOnTheWay instead. Raises HouseholdNotWaiting, HoldLimitReached (too many places
+    held in others' shelters), SpaceFull (another volunteer took the last places) or
+    ShelterClosed.
     """
     hours = settings.HOLD_HOURS if hours is None else hours
     with transaction.atomic():
         household = _lock_household(household_id)
         if household.status != HouseholdStatus.WAITING:
             raise HouseholdNotWaiting(status_label=household.get_status_display())
+        previous = (
+            household.holds.filter(status=HoldStatus.ACTIVE)
+            .select_related("space__shelter")
+            .first()
+        )
+        if previous and not replace:
+            raise HouseholdOnTheWay(space_name=str(previous.space))
         shelter_id = _shelter_of(space_id)
         _hold_limit_check(by=by, household=household, shelter_id=shelter_id)
-        previous = household.holds.filter(status=HoldStatus.ACTIVE).first()
         shelter_ids = {shelter_id} | ({_shelter_of(previous.space_id)} if previous else set())
         shelter_services.shelters_lock(sorted(shelter_ids))
         if previous:
@@ -240,6 +257,47 @@ def stay_check_out(*, stay_id: int, by: User) -> Stay:
         household.save(update_fields=["status", "left_at"])
     logger.info(
         "household %s checked out of space %s by user %s", household.pk, stay.space_id, by.pk
+    )
+    return stay
+
+
+def stay_check_out_undo(*, stay_id: int, by: User, now: datetime | None = None) -> Stay:
+    """Take back a check-out made by mistake: the household is in its space again.
+
+    Only within CHECK_OUT_UNDO_MINUTES (else CheckOutNotUndoable.too_late), and only while
+    that check-out is the last thing that happened to the household: not moved, checked in,
+    purged or undone since (else CheckOutNotUndoable.moved_on; so a second undo changes
+    nothing). The places go back through the occupancy service, recorded as "Check-out
+    undone", under the shelter's lock like any check-in: if the space filled meanwhile it
+    raises SpaceFull (ShelterClosed if the shelter takes nobody now) and nothing changes.
+    """
+    now = now or timezone.now()
+    minutes = settings.CHECK_OUT_UNDO_MINUTES
+    with transaction.atomic():
+        household_id = Stay.objects.values_list("household_id", flat=True).get(pk=stay_id)
+        household = _lock_household(household_id)
+        # Read after the lock: another undo, or a new check-in, may have come first.
+        if not Stay.objects.check_outs_undoable().filter(pk=stay_id).exists():
+            raise CheckOutNotUndoable.moved_on()
+        stay = Stay.objects.get(pk=stay_id)
+        if stay.checked_out_at < now - timedelta(minutes=minutes):
+            raise CheckOutNotUndoable.too_late(minutes=minutes)
+        shelter_services.occupancy_change(
+            space_id=stay.space_id,
+            delta=stay.people,
+            reason=OccupancyReason.CHECK_OUT_UNDONE,
+            by=by,
+        )
+        stay.checked_out_at = stay.checked_out_by = None
+        stay.save(update_fields=["checked_out_at", "checked_out_by"])
+        household.status = HouseholdStatus.PLACED
+        household.left_at = None
+        household.save(update_fields=["status", "left_at"])
+    logger.info(
+        "check-out of household %s from space %s undone by user %s",
+        household.pk,
+        stay.space_id,
+        by.pk,
     )
     return stay
 

@@ -264,6 +264,8 @@ SHELTER_COLD_CLIMATE = env.bool("SHELTER_COLD_CLIMATE", default=True)
 
 # Places held for a household on its way are given back after this many hours.
 HOLD_HOURS = env.float("HOLD_HOURS", default=3.0)
+# A check-out can be undone for this many minutes (a wrong tap), unless the space filled.
+CHECK_OUT_UNDO_MINUTES = env.int("CHECK_OUT_UNDO_MINUTES", default=10)
 # Places one account may hold at once in shelters it is not assigned to (coordinators: no
 # limit): one account, lost or misused, cannot hold every free place in the city.
 HOLD_MAX_PLACES_ELSEWHERE = env.int("HOLD_MAX_PLACES_ELSEWHERE", default=30)

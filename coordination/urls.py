@@ -17,6 +17,11 @@ coordination_patterns = (
         path("households/<int:pk>/hold/", households.household_hold, name="hold"),
         path("households/<int:pk>/check-in/", households.household_check_in, name="check_in"),
         path("stays/<int:pk>/check-out/", households.stay_check_out, name="check_out"),
+        path(
+            "stays/<int:pk>/undo-check-out/",
+            households.stay_check_out_undo,
+            name="check_out_undo",
+        ),
         path("stays/<int:pk>/move/", households.stay_move, name="move"),
         path("holds/<int:pk>/release/", households.hold_release, name="hold_release"),
         path("meals/", meals.meals_today, name="meals"),

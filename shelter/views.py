@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import access, selectors, services
+from . import access, sections, selectors, services
 from .errors import AlreadySubmitted, ShelterError
 from .forms import (
     ShelterForm,
@@ -69,6 +69,7 @@ def shelter_detail(request, pk: int):
             "forms": forms,
             "submission": submission,
             "events": selectors.shelter_recent_events(shelter.pk),
+            "sections": sections.sections_for(request, shelter),
             **_history(shelter),
             "can_manage": access.can_manage(request.user, shelter),
             "status_form": StatusForm(initial={"status": shelter.status}),

@@ -153,6 +153,42 @@ def test_place_forms(coordinator_client, shelter, space, action):
 
 @pytest.mark.django_db
 @FUZZ
+@given(space=VALUE)
+def test_hold_from_the_city_list(volunteer_client, shelter, other_shelter, space):
+    """A volunteer holding for a household registered elsewhere (not theirs to see)."""
+    household = Household.objects.create(contact_name="Fuzz", size=1, registered_at=other_shelter)
+    _post(volunteer_client, reverse("coordination:hold", args=[household.pk]), _form(space=space))
+
+
+@pytest.mark.django_db
+@FUZZ
+@given(space=VALUE, action=st.sampled_from(["move", "check_out", "check_out_undo"]))
+def test_stay_forms(coordinator_client, coordinator, shelter, space, action):
+    from coordination import services
+    from tests.factories import SpaceFactory
+
+    household = Household.objects.create(contact_name="Fuzz", size=1)
+    room = SpaceFactory(shelter=shelter, places=2)  # a room of its own: examples share the db
+    stay = services.stay_check_in(household_id=household.pk, space_id=room.pk, by=coordinator)
+    _post(coordinator_client, reverse(f"coordination:{action}", args=[stay.pk]), _form(space=space))
+
+
+@pytest.mark.django_db
+@FUZZ
+@given(q=VALUE, shelter_id=VALUE, who=st.sampled_from(["volunteer", "coordinator"]))
+def test_waiting_list_and_register_query_parameters(
+    client, volunteer, coordinator, shelter, q, shelter_id, who
+):
+    client.force_login(volunteer if who == "volunteer" else coordinator)
+    Household.objects.get_or_create(contact_name="Fuzz", size=1)
+    response = client.get(reverse("coordination:waiting"), _form(q=q, shelter=shelter_id))
+    assert response.status_code == 200
+    register = client.get(reverse("coordination:register"), _form(shelter=shelter_id))
+    assert register.status_code == 200
+
+
+@pytest.mark.django_db
+@FUZZ
 @given(date=VALUE, starts=VALUE, ends=VALUE, portions=VALUE, shelter_id=VALUE, delivery=VALUE)
 def test_meal_offer_form(coordinator_client, date, starts, ends, portions, shelter_id, delivery):
     data = _form(

@@ -70,6 +70,7 @@ EXPECTED = {
     "coordination:check_in": ("post", {"pk": "waiting_a"}, STAFF_OF_A),
     "coordination:check_out": ("post", {"pk": "stay_a"}, STAFF_OF_A),
     "coordination:move": ("post", {"pk": "stay_a"}, STAFF_OF_A),
+    "coordination:check_out_undo": ("post", {"pk": "stay_a"}, STAFF_OF_A),
     "coordination:hold_release": ("post", {"pk": "hold_a"}, STAFF_OF_A),
     "coordination:meals": ("get", {}, MEMBERS),
     "coordination:meals_mine": ("get", {}, PROVIDERS),

@@ -7,10 +7,9 @@ templates only print.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import IntEnum
 
-from django.conf import settings
 from django.db.models import (
     BooleanField,
     Count,
@@ -36,8 +35,8 @@ from shelter.selectors import (
 
 from ..alerts.models import Alert
 from ..alerts.selectors import alerts_open_for
-from ..models import Household, HouseholdStatus, MealOffer
-from ..selectors import shelter_admits
+from ..models import Household, MealOffer
+from ..selectors import Freshness, freshness, place_rank, shelter_admits, stale_before
 
 NEARLY_FULL_PERCENT = 90  # of places taken (occupied, held or blocked)
 LARGEST_SIZE_GROUP = 8  # households of 8 people or more are summarised together
@@ -148,10 +147,6 @@ class Dashboard:
         return len(self.open_alerts)
 
 
-def stale_before(now: datetime) -> datetime:
-    return now - timedelta(hours=settings.SHELTER_STALE_AFTER_HOURS)
-
-
 def shelters_with_figures() -> list[Shelter]:
     """Every shelter with its sums, largest free space, and when and by whom it was last counted.
 
@@ -191,7 +186,8 @@ def _add_figures(shelter: Shelter, stale_from: datetime) -> Shelter:
     """Per-row figures the table shows: used percent, staleness, urgency."""
     taken = shelter.total_places - shelter.total_free
     shelter.used_percent = round(100 * taken / shelter.total_places) if shelter.total_places else 0
-    shelter.is_stale = shelter.last_counted_at is None or shelter.last_counted_at < stale_from
+    shelter.freshness = freshness(shelter.last_counted_at, stale_from=stale_from)
+    shelter.is_stale = shelter.freshness != Freshness.FRESH
     shelter.free_now = 0 if shelter.marked_full else max(shelter.total_free, 0)
     if not shelter.takes_people:
         shelter.urgency = Urgency.NOT_TAKING
@@ -212,10 +208,11 @@ def by_urgency(shelters: list[Shelter]) -> list[Shelter]:
 
 
 def _waiting_groups() -> list[WaitingGroup]:
-    """Waiting households counted by size and needs, in the database (one query)."""
+    """Households waiting for a place (not those on their way to a hold) counted by size and
+    needs, in the database (one query)."""
     family = ExpressionWrapper(Q(children__gt=0) | Q(has_infant=True), output_field=BooleanField())
     rows = (
-        Household.objects.filter(status=HouseholdStatus.WAITING)
+        Household.objects.waiting_for_place()
         .annotate(family=family)
         .values(
             "size",
@@ -253,21 +250,30 @@ def _waiting_groups() -> list[WaitingGroup]:
 
 
 def _place_groups(groups: list[WaitingGroup], shelters: list[Shelter]) -> None:
-    """The shelters that could take every household of each group in one space, emptiest first.
+    """The shelters that could take every household of each group in one space.
 
-    The same rules as "find a place" (shelter_admits); candidates are worked out once per set
-    of needs, not once per group and shelter.
+    The same rules as "find a place" (shelter_admits) and the same order (place_rank: fresh
+    counts first, then good fits for the group's largest household, then the emptiest);
+    candidates are worked out once per set of needs, not once per group and shelter.
     """
-    open_shelters = sorted(
-        (s for s in shelters if s.takes_people and not s.marked_full and s.largest_free > 0),
-        key=lambda s: (s.used_percent, s.name, s.pk),
-    )
+    open_shelters = [
+        s for s in shelters if s.takes_people and not s.marked_full and s.largest_free > 0
+    ]
     admitted: dict[tuple, list[Shelter]] = defaultdict(list)
     for group in groups:
         needs = (group.is_family, group.women_children_only, group.has_pets, group.needs_wheelchair)
         if needs not in admitted:
             admitted[needs] = [s for s in open_shelters if shelter_admits(s, group)]
-        fitting = [s for s in admitted[needs] if s.largest_free >= group.largest]
+        fitting = sorted(
+            (s for s in admitted[needs] if s.largest_free >= group.largest),
+            key=lambda s, largest=group.largest: place_rank(
+                freshness=s.freshness,
+                leftover=s.largest_free - largest,
+                used_percent=s.used_percent,
+                name=s.name,
+                pk=s.pk,
+            ),
+        )
         group.shelters = fitting[:SHELTERS_SHOWN_PER_GROUP]
         group.shelters_count = len(fitting)
 

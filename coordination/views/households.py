@@ -2,21 +2,24 @@
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from shelter.access import member_shelter_ids
 from shelter.errors import ShelterError, SpaceFull
-from shelter.models import Space
+from shelter.models import Shelter, Space
+from shelter.sections import Section
 from shelter.selectors import shelters_to_choose
 
 from .. import access, selectors, services
-from ..errors import AlreadyCheckedIn, HoldLimitReached
+from ..errors import AlreadyCheckedIn, HoldLimitReached, NotCheckedIn
 from ..forms import HouseholdForm, SpaceChoiceForm, WaitingFilterForm
 from ..models import Hold, Household, Stay
 
@@ -35,13 +38,19 @@ def _household_for(request, pk: int) -> Household:
 def household_register(request):
     if not access.can_register_households(request.user):
         raise PermissionDenied
-    form = HouseholdForm(request.POST or None, shelters=shelters_to_choose(request.user))
+    shelters = shelters_to_choose(request.user)
+    form = HouseholdForm(
+        request.POST or None, shelters=shelters, initial=_arrival_point(request, shelters)
+    )
     duplicates = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if not data["register_anyway"]:
             duplicates = selectors.household_duplicates_for(
-                request.user, contact_name=data["contact_name"], phone=data["phone"]
+                request.user,
+                contact_name=data["contact_name"],
+                phone=data["phone"],
+                size=data["size"],
             )
         if not duplicates:
             household = services.household_register(
@@ -54,6 +63,14 @@ def household_register(request):
     return render(
         request, "coordination/household_register.html", {"form": form, "duplicates": duplicates}
     )
+
+
+def _arrival_point(request, shelters) -> dict:
+    """ "Register an arrival here" on a shelter's page: that shelter, if one of the user's."""
+    here = request.GET.get("shelter", "")
+    if here.isdigit() and shelters.filter(pk=here).exists():
+        return {"registered_at": int(here)}
+    return {}
 
 
 @login_required
@@ -70,7 +87,14 @@ def _find_place_page(request, household: Household, status: int = 200):
     return render(
         request,
         "coordination/household_find_place.html",
-        {"household": household, "options": options},
+        {
+            "household": household,
+            "active_hold": selectors.household_active_hold(household.pk),
+            "options": options,
+            "fresh_options": [o for o in options if not o.stale],
+            "stale_options": [o for o in options if o.stale],
+            "stale_hours": settings.SHELTER_STALE_AFTER_HOURS,
+        },
         status=status,
     )
 
@@ -87,21 +111,20 @@ def _chosen_space(request) -> Space | None:
 @login_required
 @require_POST
 def household_hold(request, pk: int):
-    household = _household_for(request, pk)
+    household = get_object_or_404(Household, pk=pk)
+    visible = access.can_see_household(request.user, household)
     space = _chosen_space(request)
+    if not visible and (space is None or not access.can_hold_for(request.user, household, space)):
+        raise PermissionDenied
     if space is None:
         return redirect("coordination:find_place", pk=pk)
     try:
-        hold = services.hold_create(household_id=household.pk, space_id=space.pk, by=request.user)
-    except SpaceFull as exc:
-        messages.error(request, exc.message + " " + _("Here are the next best places."))
-        return _find_place_page(request, household, status=409)
-    except HoldLimitReached as exc:
-        messages.error(request, exc.message)  # on the page with the hold buttons
-        return _find_place_page(request, household, status=409)
+        # From the city's waiting list (not theirs to see): never over someone else's hold.
+        hold = services.hold_create(
+            household_id=household.pk, space_id=space.pk, by=request.user, replace=visible
+        )
     except ShelterError as exc:
-        messages.error(request, exc.message)
-        return redirect("coordination:household", pk=pk)
+        return _hold_refused(request, household, exc, visible=visible)
     messages.success(
         request,
         _("%(n)d places held at %(space)s until %(time)s. Give them the address: %(address)s.")
@@ -113,6 +136,19 @@ def household_hold(request, pk: int):
         },
     )
     return redirect("coordination:household", pk=pk)
+
+
+def _hold_refused(request, household: Household, exc: ShelterError, *, visible: bool):
+    """Say why; where the household is the user's to see, with the next best places."""
+    if visible and isinstance(exc, SpaceFull):
+        messages.error(request, exc.message + " " + _("Here are the next best places."))
+        return _find_place_page(request, household, status=409)
+    messages.error(request, exc.message)
+    if not visible:  # taken from the city's waiting list: back to it
+        return redirect("coordination:waiting")
+    if isinstance(exc, HoldLimitReached):  # on the page with the hold buttons
+        return _find_place_page(request, household, status=409)
+    return redirect("coordination:household", pk=household.pk)
 
 
 @login_required
@@ -135,7 +171,17 @@ def household_check_in(request, pk: int):
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Checked in at %(space)s.") % {"space": space})
-    return redirect("coordination:household", pk=pk)
+    return _back(request) or redirect("coordination:household", pk=pk)
+
+
+def _back(request):
+    """A redirect to the page the form came from (`next`, this site only), or None."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return None
 
 
 @login_required
@@ -146,11 +192,7 @@ def household_detail(request, pk: int):
     open_stay = next((s for s in household.stays.all() if s.is_open), None)
     active_hold = next((h for h in household.holds.all() if h.status == "active"), None)
     can_act = open_stay and access.can_check_in_at(request.user, open_stay.space.shelter)
-    move_spaces = Space.objects.none()
-    if can_act:
-        move_spaces = Space.objects.filter(
-            shelter__in=shelters_to_choose(request.user)
-        ).select_related("shelter")
+    move_spaces = selectors.spaces_for_move(request.user, open_stay) if can_act else None
     return render(
         request,
         "coordination/household_detail.html",
@@ -161,7 +203,9 @@ def household_detail(request, pk: int):
             "can_act_on_stay": can_act,
             "can_check_in_hold": active_hold
             and access.can_check_in_at(request.user, active_hold.space.shelter),
-            "move_form": SpaceChoiceForm(spaces=move_spaces) if can_act else None,
+            "move_form": (
+                SpaceChoiceForm(spaces=move_spaces) if can_act and move_spaces.exists() else None
+            ),
         },
     )
 
@@ -174,9 +218,19 @@ def _stay_for(request, pk: int) -> Stay:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def stay_check_out(request, pk: int):
+    """GET asks "did they leave?" (a page: no JavaScript needed); POST checks them out."""
     stay = _stay_for(request, pk)
+    if request.method == "GET":
+        if not stay.is_open:  # no longer theirs to see: nothing to ask
+            messages.info(request, NotCheckedIn().message)
+            return redirect("shelter:detail", pk=stay.space.shelter_id)
+        return render(
+            request,
+            "coordination/stay_check_out.html",
+            {"stay": stay, "undo_minutes": settings.CHECK_OUT_UNDO_MINUTES},
+        )
     try:
         services.stay_check_out(stay_id=stay.pk, by=request.user)
     except ShelterError as exc:
@@ -185,7 +239,30 @@ def stay_check_out(request, pk: int):
         messages.success(
             request, _("Checked out: %(n)d places are free again.") % {"n": stay.people}
         )
-    # Once they left, their details are no longer this shelter's to see: back to the shelter.
+    # Once they left, their details are no longer this shelter's to see: back to the shelter,
+    # whose page lists the check-out with its "Undo" button for CHECK_OUT_UNDO_MINUTES.
+    return redirect("shelter:detail", pk=stay.space.shelter_id)
+
+
+@login_required
+@require_POST
+def stay_check_out_undo(request, pk: int):
+    stay = _stay_for(request, pk)
+    try:
+        services.stay_check_out_undo(stay_id=stay.pk, by=request.user)
+    except SpaceFull as exc:
+        messages.error(
+            request,
+            _("The check-out cannot be undone: the places were taken meanwhile. %(why)s")
+            % {"why": exc.message},
+        )
+    except ShelterError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Check-out undone: they are at %(space)s again.") % {"space": stay.space}
+        )
+        return redirect("coordination:household", pk=stay.household_id)
     return redirect("shelter:detail", pk=stay.space.shelter_id)
 
 
@@ -224,13 +301,29 @@ def hold_release(request, pk: int):
 @login_required
 def waiting_list(request):
     fitting = WaitingFilterForm(request.GET).fitting()
-    households = selectors.waiting_list(request.user, fitting_shelter=fitting)
+    search = selectors.household_search(request.GET.get("q", ""))
+    data = selectors.waiting_list(request.user, fitting_shelter=fitting, search=search)
     return render(
         request,
         "coordination/waiting_list.html",
         {
-            "households": households,
+            "data": data,
+            "households": data.households,
             "fitting": fitting,
             "shelters": shelters_to_choose(request.user).with_counts(),
+        },
+    )
+
+
+def shelter_arrivals_section(request, shelter: Shelter) -> Section | None:
+    """The receiving shelter's page (shelter.sections): who is on the way, with "They
+    arrived: check in"; check-outs to undo; "Register an arrival here"."""
+    if not access.can_check_in_at(request.user, shelter):
+        return None
+    return Section(
+        template="coordination/partials/shelter_arrivals.html",
+        context={
+            "arrivals": selectors.shelter_arrivals(shelter.pk, now=timezone.now()),
+            "can_register": access.can_register_households(request.user),
         },
     )

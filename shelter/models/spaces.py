@@ -100,6 +100,8 @@ class OccupancyReason(models.TextChoices):
     CHECK_IN = "check_in", _("Check-in")
     CHECK_OUT = "check_out", _("Check-out")
     CORRECTION = "correction", _("Correction")
+    # A check-out taken back within CHECK_OUT_UNDO_MINUTES (coordination): they never left.
+    CHECK_OUT_UNDONE = "undo_out", _("Check-out undone")
 
 
 class OccupancyEvent(models.Model):

@@ -40,13 +40,28 @@ def test_waiting_list_queries_do_not_grow(size, as_user, coordinator):
 
 
 @pytest.mark.parametrize("size", [2, 15])
+def test_waiting_list_of_a_volunteer_queries_do_not_grow(size, as_user, coordinator, volunteer):
+    _seed(size, coordinator)  # households registered nowhere: the city's list for them
+    for _ in range(size):
+        HouseholdFactory(size=2, registered_by=volunteer, contact_name="Olga")
+    client = as_user(volunteer)
+    # 1 session, 2 user, 3-4 permissions (user, group), 5 households they may see with who
+    # registered them, 6 their active holds, 7 the spaces of their shelters taking people,
+    # 8 the city's other households waiting for a place, 9 their shelters for the select
+    assert _queries(client, reverse("coordination:waiting")) == 9
+    # a name is not searched among the city's others (not theirs to see): no query 8
+    assert _queries(client, reverse("coordination:waiting"), {"q": "olg"}) == 8
+
+
+@pytest.mark.parametrize("size", [2, 15])
 def test_find_a_place_queries_do_not_grow(size, as_user, coordinator):
     _seed(size, coordinator)
     household = HouseholdFactory(size=1)
     # 1 session, 2 user, 3 household, 4-5 permission check (user, group perms),
-    # 6 visibility (coordinator sees all: one exists query), 7 spaces with shelter and sums
+    # 6 visibility (coordinator sees all: one exists query), 7 spaces with shelter, sums and
+    # last count, 8 the household's active hold (where it is on its way to)
     assert (
-        _queries(as_user(coordinator), reverse("coordination:find_place", args=[household.pk])) == 7
+        _queries(as_user(coordinator), reverse("coordination:find_place", args=[household.pk])) == 8
     )
 
 
@@ -56,3 +71,18 @@ def test_meals_queries_do_not_grow(size, as_user, coordinator):
     # 1 session, 2 user, 3 offers with remaining portions and shelter, 4-5 permissions
     # (user, group), 6 the user's shelters (one list for every claim select), 7 their claims
     assert _queries(as_user(coordinator), reverse("coordination:meals")) == 7
+
+
+@pytest.mark.parametrize("size", [2, 15])
+def test_household_page_with_its_move_list_queries_do_not_grow(size, as_user, volunteer, shelter):
+    for number in range(size):
+        SpaceFactory(shelter=shelter, name=f"Room {number}", places=5)
+    household = HouseholdFactory(size=2, registered_at=shelter)
+    space = shelter.spaces.get(name="Auditorium 1")
+    services.stay_check_in(household_id=household.pk, space_id=space.pk, by=volunteer)
+    client = as_user(volunteer)
+    url = reverse("coordination:household", args=[household.pk])
+    # 1 session, 2 user, 3 household, 4-5 permissions (user, group), 6 visibility, 7 household
+    # with who registered it, 8 its stays, 9 its holds, 10 may they act there (their role),
+    # 11 is there a space to move to, 12 the spaces that fit (the select)
+    assert _queries(client, url) == 12

@@ -46,6 +46,7 @@ def test_shelter_page_queries_do_not_grow(size, as_user, coordinator):
     (shelter,) = _seed(1, size)
     client = as_user(coordinator)
     # 1 session, 2 user, 3-4 permissions (user, group), 5 shelter with sums,
-    # 6 spaces with counters, 7 recent events with space and user, 8 changes of the last
-    # week summed by hour (both charts)
-    assert _queries(client, reverse("shelter:detail", args=[shelter.pk])) == 8
+    # 6 spaces with counters, 7 recent events with space and user, 8-9 coordination's
+    # section (households on the way, check-outs to undo), 10 changes of the last week
+    # summed by hour (both charts)
+    assert _queries(client, reverse("shelter:detail", args=[shelter.pk])) == 10
