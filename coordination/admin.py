@@ -14,6 +14,7 @@ from shelter.access import is_coordinator
 from shelter.admin import ReadOnly
 from shelter.spreadsheets import csv_lines
 
+from .accounts import admin as accounts_admin  # noqa: F401  (a user's language)
 from .alerts import admin as alerts_admin  # noqa: F401  (registers the alert models)
 from .dashboard import exports
 from .dashboard.services import export_record

@@ -9,4 +9,5 @@ class CoordinationConfig(AppConfig):
 
     def ready(self) -> None:
         from . import receivers  # noqa: F401  (connects the signal listeners)
+        from .accounts import receivers as account_receivers  # noqa: F401  (language at login)
         from .alerts import receivers as alert_receivers  # noqa: F401  (alerts, their tasks)

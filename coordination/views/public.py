@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 
 from .. import public
+from ..accounts.services import user_language_remember
 from ..clients import public_rate_limit
 from ..forms import PublicFilterForm, public_filters
 
@@ -94,6 +95,8 @@ def choose_language(request, code: str):
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         target = "/"
+    if request.user.is_authenticated:  # alert emails follow the language they read
+        user_language_remember(user=request.user, language=code)
     response = redirect(target)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME, code, max_age=LANGUAGE_COOKIE_AGE, samesite="Lax"
