@@ -9,11 +9,14 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import PeriodicTask
 
 from shelter.access import is_coordinator
 from shelter.admin import ReadOnly
 from shelter.spreadsheets import csv_lines
 
+from .accounts import admin as accounts_admin  # noqa: F401  (a user's language)
 from .alerts import admin as alerts_admin  # noqa: F401  (registers the alert models)
 from .dashboard import exports
 from .dashboard.services import export_record
@@ -25,6 +28,33 @@ admin.site.site_title = _("Shelter coordination admin")
 admin.site.index_title = _("Administration")
 admin.site.site_url = reverse_lazy("coordination:dashboard")  # "View site": the dashboard
 admin.site.index_template = "admin/coordination_index.html"
+
+
+class TaskNameFilter(admin.AllValuesFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("Task name")  # the field's own name is not marked for translation
+
+
+class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin):
+    """django-celery-beat's page, with the labels it leaves untranslatable translated."""
+
+    list_display = ["name", "enabled", "schedule", "start_time", "last_run_at", "one_off"]
+    list_filter = ["enabled", "one_off", ("task", TaskNameFilter), "start_time", "last_run_at"]
+
+    @admin.display(description=_("Schedule"))
+    def schedule(self, task: PeriodicTask) -> str:
+        return str(task.scheduler)  # the interval, crontab, solar or clocked schedule
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if "task" in form.base_fields:
+            form.base_fields["task"].label = _("Task name")
+        return form
+
+
+admin.site.unregister(PeriodicTask)
+admin.site.register(PeriodicTask, PeriodicTaskAdmin)
 
 
 class StayInline(admin.TabularInline):

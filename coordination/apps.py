@@ -11,6 +11,7 @@ class CoordinationConfig(AppConfig):
         from shelter import sections as shelter_sections
 
         from . import receivers  # noqa: F401  (connects the signal listeners)
+        from .accounts import receivers as account_receivers  # noqa: F401  (language at login)
         from .alerts import receivers as alert_receivers  # noqa: F401  (alerts, their tasks)
         from .views.households import shelter_arrivals_section
 

@@ -17,6 +17,7 @@ from shelter.models import Shelter, Space
 from shelter.validators import validate_phone, validate_plain_text
 
 # The alert models live in their own package; importing them registers them with this app.
+from .accounts import models as accounts_models  # noqa: F401
 from .alerts import models as alerts_models  # noqa: F401
 from .alerts import recipients as alerts_recipients  # noqa: F401
 

@@ -36,7 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "corsheaders",
     "ninja",
-    "axes",
+    "coordination.lockouts.apps.AxesConfig",  # django-axes, with a translated name
     "django_guid",
     "csp",
     "crispy_forms",
@@ -116,9 +116,20 @@ LOGIN_REDIRECT_URL = "start"  # each role's own page (coordination.access.start_
 LOGOUT_REDIRECT_URL = "login"
 
 # Languages: the people arriving speak Russian first; Kazakh is the country's language.
+# LANGUAGE_CODE: for a browser asking for none of ours, and the text stored with an alert and
+# sent in webhooks (emails follow each coordinator's own language). `manage.py demo` makes it
+# Russian unless LANGUAGE_CODE is set.
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [("ru", "Русский"), ("kk", "Қазақша"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "coordination" / "locale", BASE_DIR / "shelter" / "locale"]
+# The project's own catalogs first; then translations of Django's, django-celery-beat's and
+# django-axes' msgids where their catalogs lack Kazakh (or Russian): a catalog of its own,
+# written by hand, that makemessages never touches (coordination/locale_vendor/README.md).
+# LOCALE_PATHS win over the libraries' catalogs, earlier entries over later ones.
+LOCALE_PATHS = [
+    BASE_DIR / "coordination" / "locale",
+    BASE_DIR / "shelter" / "locale",
+    BASE_DIR / "coordination" / "locale_vendor",
+]
 USE_I18N = True
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Oral")
 USE_TZ = True

@@ -134,7 +134,7 @@ def world(db):
     alert = alert_raise(
         kind=Alert.Kind.NEARLY_FULL,
         level=Alert.Level.WARNING,
-        message="Nearly full",
+        params={"shelter": shelter_a.name, "taken": 9, "places": 10, "free": 1, "percent": 90},
         city=shelter_a.city,
         shelter_id=shelter_a.pk,
         key=f"nearly_full:shelter:{shelter_a.pk}",

@@ -62,16 +62,24 @@ class AlertAdmin(admin.ModelAdmin):
         "kind",
         "city",
         "shelter",
-        "message",
+        "text",
         "cleared_at",
         "acknowledged_at",
         "acknowledged_by",
     ]
-    list_filter = ["kind", "level", "city", "created_at", "cleared_at", "acknowledged_at"]
+    list_filter = [
+        "kind",
+        "level",
+        "city",
+        "created_at",
+        "cleared_at",
+        "acknowledged_at",
+        ("grouped_into", admin.EmptyFieldListFilter),
+    ]
     list_select_related = ["shelter", "acknowledged_by"]
-    search_fields = ["message", "shelter__name"]
+    search_fields = ["message", "shelter__name"]  # the text in the site's language
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in Alert._meta.fields]
+    readonly_fields = ["text", *(f.name for f in Alert._meta.fields)]
     inlines = [DeliveryInline]
     actions = ["acknowledge"]
     show_full_result_count = False
@@ -81,6 +89,10 @@ class AlertAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("message"))
+    def text(self, alert) -> str:
+        return alert.text  # in the reader's language
 
     @admin.action(description=_("Acknowledge the chosen alerts"))
     def acknowledge(self, request, queryset):

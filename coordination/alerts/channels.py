@@ -14,11 +14,12 @@ import urllib.request
 from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
+from django.utils import translation
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
-from .language import in_site_language
 from .models import Alert
+from .texts import alert_text, alert_text_in
 
 SIGNATURE_HEADER = "X-Shelter-Signature"
 DELIVERY_HEADER = "X-Shelter-Delivery"
@@ -40,7 +41,11 @@ def sign(body: bytes, secret: str) -> str:
 
 
 def alert_payload(alert: Alert, *, delivery_id: int) -> dict:
-    """What a webhook receives: shelter names and figures only, never a household's data."""
+    """What a webhook receives: shelter names and figures only, never a household's data.
+
+    `message` is in the site's language; `kind` and `params` say the same for a receiver
+    that writes its own text (in its own language).
+    """
     return {
         "delivery": delivery_id,
         "alert": alert.pk,
@@ -48,7 +53,8 @@ def alert_payload(alert: Alert, *, delivery_id: int) -> dict:
         "level": alert.level,
         "city": alert.city,
         "shelter": {"id": alert.shelter_id, "name": alert.shelter.name} if alert.shelter else None,
-        "message": alert.message,
+        "message": alert_text_in(alert, settings.LANGUAGE_CODE),
+        "params": alert.params,
         "created": alert.created_at.isoformat(),
         "cleared": alert.cleared_at.isoformat() if alert.cleared_at else None,
     }
@@ -84,18 +90,21 @@ def send_webhook(*, url: str, secret: str, payload: dict, delivery_id: int) -> N
 
 
 def alert_subject(alert: Alert) -> str:
-    return (_("[Shelter alert] %(message)s") % {"message": alert.message})[:200]
+    """In the active language."""
+    return (_("[Shelter alert] %(message)s") % {"message": alert_text(alert)})[:200]
 
 
-@in_site_language
-def send_alert_email(*, alert: Alert, to: str) -> None:
+def send_alert_email(*, alert: Alert, to: str, language: str = "") -> None:
+    """The alert to one address, written in `language` (empty: the site's)."""
     link = settings.SITE_URL.rstrip("/") + reverse("coordination:alerts")
-    body = _("%(message)s\n\nRaised %(when)s. Open alerts: %(link)s\n") % {
-        "message": alert.message,
-        "when": localtime(alert.created_at).strftime("%Y-%m-%d %H:%M %Z"),
-        "link": link,
-    }
-    send_email(subject=alert_subject(alert), body=body, to=to)
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = alert_subject(alert)
+        body = _("%(message)s\n\nRaised %(when)s. Open alerts: %(link)s\n") % {
+            "message": alert_text(alert),
+            "when": localtime(alert.created_at).strftime("%Y-%m-%d %H:%M %Z"),
+            "link": link,
+        }
+    send_email(subject=subject, body=body, to=to)
 
 
 def send_email(*, subject: str, body: str, to: str) -> None:

@@ -11,11 +11,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import channels, selectors
-from .language import in_site_language
 from .models import Alert, AlertDelivery, Channel, DeliveryStatus
 from .recipients import MorningSummary
 
@@ -37,10 +36,11 @@ def retry_delay(retries: int) -> float:
 
 
 def deliveries_create(alert: Alert) -> list[int]:
-    """One pending delivery per subscribed address and per webhook; returns their ids."""
+    """One pending delivery per subscribed address (in its user's language) and per webhook;
+    returns their ids."""
     rows = [
-        AlertDelivery(alert=alert, channel=Channel.EMAIL, recipient=email)
-        for email in selectors.email_recipients(alert)
+        AlertDelivery(alert=alert, channel=Channel.EMAIL, recipient=email, language=language)
+        for email, language in selectors.email_recipients(alert)
     ]
     rows += [
         AlertDelivery(
@@ -102,7 +102,9 @@ def delivery_send(*, delivery_id: int) -> None:
     """
     delivery = AlertDelivery.objects.select_related("alert__shelter", "webhook").get(pk=delivery_id)
     if delivery.channel == Channel.EMAIL:
-        channels.send_alert_email(alert=delivery.alert, to=delivery.recipient)
+        channels.send_alert_email(
+            alert=delivery.alert, to=delivery.recipient, language=delivery.language
+        )
     else:
         webhook = delivery.webhook
         if not webhook.is_active:
@@ -176,9 +178,9 @@ def deliveries_sweep(*, now: datetime | None = None, pending_for: timedelta = SW
     return deliveries_enqueue(due)
 
 
-@in_site_language
 def summary_send(*, day: date | None = None) -> int:
-    """Email the morning summary to each coordinator subscribed by email, once a day.
+    """Email the morning summary to each coordinator subscribed by email, once a day, in the
+    coordinator's language.
 
     At most once per address and day: the address is claimed (a unique row) before sending,
     and the claim is given back when the mail server fails, for the task's retry.
@@ -186,7 +188,8 @@ def summary_send(*, day: date | None = None) -> int:
     day = day or timezone.localdate()
     by_city: dict[str, selectors.CitySummary] = {}
     sent = 0
-    for email, cities in selectors.summary_recipients().items():
+    for recipient in selectors.summary_recipients():
+        email, cities = recipient.email, recipient.cities
         for city in cities:
             if city not in by_city:
                 by_city[city] = selectors.city_summary(city, day)
@@ -195,11 +198,12 @@ def summary_send(*, day: date | None = None) -> int:
                 claim = MorningSummary.objects.create(day=day, recipient=email)
         except IntegrityError:
             continue  # sent already today
-        body = render_to_string(
-            "coordination/alert_summary_email.txt",
-            {"day": day, "summaries": [by_city[c] for c in cities], "site": settings.SITE_URL},
-        )
-        subject = _("Shelters this morning, %(day)s") % {"day": day.isoformat()}
+        with translation.override(recipient.language or settings.LANGUAGE_CODE):
+            body = render_to_string(
+                "coordination/alert_summary_email.txt",
+                {"day": day, "summaries": [by_city[c] for c in cities], "site": settings.SITE_URL},
+            )
+            subject = _("Shelters this morning, %(day)s") % {"day": day.isoformat()}
         try:
             channels.send_email(subject=subject, body=body, to=email)
         except channels.TransientError:

@@ -22,6 +22,9 @@ class AlertKind(models.TextChoices):
     STALE_DATA = "stale_data", _("Stale data")
     MEALS_SHORT = "meals_short", _("Meals short")
     DATA_DRIFT = "data_drift", _("Data drift")
+    # One alert per city and hour for the flats, private homes and small places that filled:
+    # good news for the city, so informational, never one alert per flat.
+    SMALL_FILLED = "small_filled", _("Small places filled")
 
 
 class AlertLevel(models.TextChoices):
@@ -36,7 +39,8 @@ class AlertRule(models.Model):
     `threshold` and `reset` mean, per kind: nearly full: percent of places taken that raises
     it, percent below which it clears (and "room again" is raised); city low: free places
     below which it is raised, free places from which it clears; stale data: hours without a
-    count. Full, room again, meals short and data drift use no number.
+    count; small places filled: a shelter with fewer places than this counts as small (flats
+    and private homes always do). Full, room again, meals short and data drift use no number.
     """
 
     Kind = AlertKind
@@ -83,6 +87,12 @@ class AlertRule(models.Model):
                     "City low: it must clear at no fewer free places than raise it."
                 ),
             ),
+            # Small places filling is good news: never more than information.
+            models.CheckConstraint(
+                name="coordination_alertrule_small_filled_info",
+                condition=~Q(kind=AlertKind.SMALL_FILLED) | Q(level=AlertLevel.INFO),
+                violation_error_message=_("Small places filled: the level is information."),
+            ),
             models.CheckConstraint(
                 name="coordination_alertrule_stale_hours",
                 condition=~Q(kind=AlertKind.STALE_DATA) | Q(threshold__gte=1),
@@ -103,6 +113,7 @@ RULE_DEFAULTS = {
     AlertKind.STALE_DATA: {"level": AlertLevel.WARNING, "threshold": 6},
     AlertKind.MEALS_SHORT: {"level": AlertLevel.WARNING},
     AlertKind.DATA_DRIFT: {"level": AlertLevel.WARNING},
+    AlertKind.SMALL_FILLED: {"level": AlertLevel.INFO, "threshold": 5},
 }
 
 
@@ -156,6 +167,10 @@ class AlertQuerySet(models.QuerySet):
     def unacknowledged(self):
         return self.filter(acknowledged_at__isnull=True)
 
+    def for_coordinators(self):
+        """What coordinators' lists show: unacknowledged, and not folded into a group alert."""
+        return self.unacknowledged().filter(grouped_into__isnull=True)
+
 
 class Alert(models.Model):
     """A message to coordinators raised by a rule; one per condition until it clears.
@@ -164,6 +179,11 @@ class Alert(models.Model):
     a partial unique constraint allows one uncleared alert per key, so raising is idempotent.
     Acknowledging takes it off the coordinators' list; the condition raises anew only after
     it has cleared.
+
+    What it says is stored as what it means: its kind and `params` (names and figures, see
+    `texts`), written in each reader's language (`text`). `message` is the same text in the
+    site's language, kept for webhooks, the admin's search and alerts older than `params`.
+    A flat that filled is recorded quietly, `grouped_into` its city's alert of the hour.
     """
 
     Kind = AlertKind
@@ -182,6 +202,15 @@ class Alert(models.Model):
     )
     city = models.CharField(_("city"), max_length=80)
     message = models.CharField(_("message"), max_length=500)
+    params = models.JSONField(_("figures"), default=dict, blank=True, editable=False)
+    grouped_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="grouped",
+        verbose_name=_("grouped into"),
+    )
     created_at = models.DateTimeField(_("raised"), auto_now_add=True)
     cleared_at = models.DateTimeField(_("cleared"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
@@ -239,7 +268,14 @@ class Alert(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.message
+        return self.text
+
+    @property
+    def text(self) -> str:
+        """What the alert says, in the active language (the reader's)."""
+        from .texts import alert_text  # texts reads the kinds defined here
+
+        return alert_text(self)
 
 
 class Channel(models.TextChoices):
@@ -269,6 +305,9 @@ class AlertDelivery(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     # The email address, or "webhook:<id>".
     recipient = models.CharField(_("recipient"), max_length=254)
+    # The recipient's language when the delivery was made (an email is written in it);
+    # empty: the site's language.
+    language = models.CharField(_("language"), max_length=10, blank=True)
     webhook = models.ForeignKey(
         "Webhook", on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
     )

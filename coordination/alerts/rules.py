@@ -7,9 +7,22 @@ Kept free of the database so each rule and its hysteresis can be tested with pla
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from shelter.models import ShelterKind
+
 from .models import AlertKind
 
 CAPACITY_KINDS = {AlertKind.NEARLY_FULL, AlertKind.FULL}
+# Places a household has to itself: their filling is good news, never urgent.
+PRIVATE_KINDS = {ShelterKind.APARTMENT, ShelterKind.PRIVATE_HOME}
+
+
+def is_small(kind: str, places: int, *, small_below: int) -> bool:
+    """A flat, a private home, or any shelter with fewer than `small_below` places.
+
+    What matters to the city is collective shelters filling and the city running out; a
+    small place filling is reported only in its city's grouped alert of the hour.
+    """
+    return kind in PRIVATE_KINDS or places < small_below
 
 
 @dataclass
@@ -42,6 +55,7 @@ def capacity_changes(
     enabled: set[str],
     nearly_full_percent: int,
     room_again_percent: int,
+    small: bool = False,
 ) -> Changes:
     """Nearly full, full and room again for one shelter, with hysteresis.
 
@@ -50,11 +64,19 @@ def capacity_changes(
     `room_again_percent`: then both clear and "room again" is raised. So a count bouncing
     around a threshold raises one alert, not one per bounce. Raising nearly full or full
     clears an active "room again".
+
+    A `small` place raises only full (while "small places filled" is enabled), which the
+    services record quietly in the city's grouped alert; never nearly full or room again
+    (any it still has, from before, are cleared).
     """
     changes = Changes()
+    if small:
+        enabled = {AlertKind.FULL} if AlertKind.SMALL_FILLED in enabled else set()
+        changes.clear_kinds = sorted(active & {AlertKind.NEARLY_FULL, AlertKind.ROOM_AGAIN})
+        active = active - {AlertKind.NEARLY_FULL, AlertKind.ROOM_AGAIN}
     high = active & CAPACITY_KINDS
     if not figures.takes_people or figures.places <= 0:
-        changes.clear_kinds = sorted(active & {*CAPACITY_KINDS, AlertKind.ROOM_AGAIN})
+        changes.clear_kinds += sorted(active & {*CAPACITY_KINDS, AlertKind.ROOM_AGAIN})
         return changes
     full = figures.free <= 0
     nearly = figures.taken * 100 >= nearly_full_percent * figures.places

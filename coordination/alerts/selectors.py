@@ -140,12 +140,27 @@ def _scope_q(alert: Alert) -> Q:
     return scope
 
 
-def email_recipients(alert: Alert) -> list[str]:
-    """Addresses of active coordinators subscribed by email to the alert's shelter or city."""
-    subscriptions = AlertSubscription.objects.filter(
-        _scope_q(alert), _coordinators_q("user__"), channel=Channel.EMAIL, user__is_active=True
-    ).exclude(user__email="")
-    return sorted(set(subscriptions.values_list("user__email", flat=True)))
+def _by_address(rows) -> dict[str, str]:
+    """Address -> language from (address, language) rows in user order: an address two
+    users share is written in the language of the first (empty: the site's)."""
+    languages: dict[str, str] = {}
+    for email, language in rows:
+        languages.setdefault(email, language or "")
+    return languages
+
+
+def email_recipients(alert: Alert) -> list[tuple[str, str]]:
+    """(address, language) of active coordinators subscribed by email to the alert's shelter
+    or city, by address; the language is the user's own (`UserProfile`), empty for none."""
+    subscriptions = (
+        AlertSubscription.objects.filter(
+            _scope_q(alert), _coordinators_q("user__"), channel=Channel.EMAIL, user__is_active=True
+        )
+        .exclude(user__email="")
+        .order_by("user_id")
+        .values_list("user__email", "user__profile__language")
+    )
+    return sorted(_by_address(subscriptions).items())
 
 
 def webhooks_for(alert: Alert) -> list[int]:
@@ -158,11 +173,11 @@ def alerts_open_for(user, *, limit: int = 200) -> list[Alert]:
     """Unacknowledged alerts a coordinator sees in the app, newest first (shelter loaded).
 
     Narrowed by the user's in-app subscriptions (alerts of no city always come); without
-    one, every alert.
+    one, every alert. Alerts folded into a group alert are left out (the group is there).
     """
     if not is_coordinator(user):
         return []
-    alerts = Alert.objects.unacknowledged().select_related("shelter")
+    alerts = Alert.objects.for_coordinators().select_related("shelter")
     subscriptions = list(
         AlertSubscription.objects.filter(user=user, channel=Channel.IN_APP).prefetch_related(
             "shelters"
@@ -180,20 +195,32 @@ def alerts_open_for(user, *, limit: int = 200) -> list[Alert]:
     return list(alerts.order_by("-created_at", "-pk")[:limit])
 
 
-def summary_recipients() -> dict[str, list[str]]:
-    """Email address -> cities, for coordinators subscribed by email (the morning summary)."""
-    rows = (
+@dataclass(frozen=True)
+class SummaryRecipient:
+    email: str
+    cities: list[str]
+    language: str  # empty: the site's
+
+
+def summary_recipients() -> list[SummaryRecipient]:
+    """Coordinators subscribed by email (the morning summary): address, cities, language."""
+    rows = list(
         AlertSubscription.objects.filter(
             _coordinators_q("user__"), channel=Channel.EMAIL, user__is_active=True
         )
         .exclude(user__email="")
-        .values_list("user__email", "city")
+        .order_by("user_id")
+        .values_list("user__email", "city", "user__profile__language")
         .distinct()
     )
-    recipients: dict[str, list[str]] = {}
-    for email, city in rows:
-        recipients.setdefault(email, []).append(city)
-    return {email: sorted(set(cities)) for email, cities in recipients.items()}
+    languages = _by_address((email, language) for email, _city, language in rows)
+    cities: dict[str, set[str]] = {}
+    for email, city, _language in rows:
+        cities.setdefault(email, set()).add(city)
+    return [
+        SummaryRecipient(email=email, cities=sorted(cities[email]), language=languages[email])
+        for email in sorted(cities)
+    ]
 
 
 @dataclass(frozen=True)
@@ -225,7 +252,7 @@ def city_summary(city: str, day: date) -> CitySummary:
         portions=Coalesce(Sum("portions"), 0), claimed=Coalesce(Sum("claimed"), 0)
     )
     alerts = list(
-        Alert.objects.unacknowledged()
+        Alert.objects.for_coordinators()
         .filter(city=city)
         .select_related("shelter")
         .order_by("-created_at")[:50]

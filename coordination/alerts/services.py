@@ -1,9 +1,13 @@
 """Evaluating the rules, raising, clearing and acknowledging alerts.
 
-Lock order: a Shelter row (as the shelter services take it), then the AlertRule row of a city
-rule; the data-drift rule's row is taken alone. Nothing that holds an AlertRule row takes a
-Shelter lock. Raising is guarded by the partial unique constraint on an uncleared alert's
-key, so two evaluations at once still raise one alert.
+Lock order: a Shelter row (as the shelter services take it), then the city's grouped alert of
+the hour for small places (its row, FOR UPDATE), then the AlertRule row of a city rule; the
+data-drift rule's row is taken alone. Nothing that holds an AlertRule row takes a Shelter lock
+or a grouped alert's row. Raising is guarded by the partial unique constraint on an uncleared
+alert's key, so two evaluations at once still raise one alert.
+
+An alert stores what it means (kind and `params`); `texts` writes it in each reader's
+language.
 """
 
 import logging
@@ -16,25 +20,26 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Now
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from shelter.models import TAKING_PEOPLE, OccupancyOutbox, Shelter
 
-from . import rules, selectors
+from . import rules, selectors, texts
 from .delivery import deliveries_create, deliveries_enqueue
-from .language import in_site_language
-from .models import Alert, AlertKind, AlertRule, default_rule
+from .models import Alert, AlertKind, AlertLevel, AlertRule, default_rule
 
 logger = logging.getLogger(__name__)
 
 ONE_OPEN_PER_CONDITION = "coordination_alert_one_open_per_condition"
 
 
-def alert_key(kind: str, *, shelter_id: int | None = None, city: str = "", day=None) -> str:
+def alert_key(
+    kind: str, *, shelter_id: int | None = None, city: str = "", day=None, hour=None
+) -> str:
     """The condition an alert stands for; one uncleared alert per key."""
     if shelter_id is not None:
         return f"{kind}:shelter:{shelter_id}"
+    if hour is not None:
+        return f"{kind}:{city}:{hour:%Y-%m-%dT%H}"
     return f"{kind}:{city}:{day.isoformat()}" if day else f"{kind}:{city}"
 
 
@@ -42,15 +47,17 @@ def alert_raise(
     *,
     kind: AlertKind,
     level: str,
-    message: str,
+    params: dict,
     city: str,
     shelter_id: int | None = None,
     key: str,
+    grouped_into: Alert | None = None,
 ) -> Alert | None:
     """Record an alert and its deliveries in one transaction; None when the condition has one.
 
     The rows are committed before any delivery is tried: the delivery tasks are queued on
-    commit, and if the broker is down they stay pending until the sweeper queues them.
+    commit, and if the broker is down they stay pending until the sweeper queues them. An
+    alert `grouped_into` another is delivered with that one, so it gets no delivery itself.
     """
     with transaction.atomic():
         try:
@@ -58,19 +65,33 @@ def alert_raise(
                 alert = Alert.objects.create(
                     kind=kind,
                     level=level,
-                    message=message[:500],
+                    params=params,
+                    message=texts.write_in_site_language(kind, params),
                     city=city,
                     shelter_id=shelter_id,
                     key=key,
+                    grouped_into=grouped_into,
                 )
         except IntegrityError as exc:
             if ONE_OPEN_PER_CONDITION not in str(exc):
                 raise
             return None  # another evaluation raised it first
-        delivery_ids = deliveries_create(alert)
+        delivery_ids = [] if grouped_into else deliveries_create(alert)
     transaction.on_commit(lambda: deliveries_enqueue(delivery_ids), robust=True)
     logger.info("alert %s raised: %s (%s deliveries)", alert.pk, key, len(delivery_ids))
     return alert
+
+
+def _iso(moment: datetime) -> str:
+    """When figures were computed, in the city's time ("2022-09-27T21:40:00+05:00")."""
+    return timezone.localtime(moment).isoformat()
+
+
+def _refresh(key: str, kind: str, params: dict) -> None:
+    """An alert still active gets the latest figures (and when they were computed)."""
+    Alert.objects.active().filter(key=key).update(
+        params=params, message=texts.write_in_site_language(kind, params)
+    )
 
 
 def _clear(kinds, *, shelter_id: int | None = None, city: str = "", keep_key: str = "") -> int:
@@ -88,32 +109,31 @@ def _enabled(rule_by_kind: dict[str, AlertRule]) -> set[str]:
     return {kind for kind, rule in rule_by_kind.items() if rule.enabled}
 
 
-def _capacity_message(kind: str, shelter: Shelter, figures: rules.Capacity) -> str:
-    numbers = {
+def _capacity_params(shelter: Shelter, figures: rules.Capacity, as_of: datetime) -> dict:
+    return {
         "shelter": shelter.name,
         "taken": figures.taken,
         "places": figures.places,
         "free": max(figures.free, 0),
         "percent": figures.percent,
+        "as_of": _iso(as_of),
     }
-    if kind == AlertKind.FULL:
-        return _("%(shelter)s is full: all %(places)d places are taken.") % numbers
-    if kind == AlertKind.NEARLY_FULL:
-        return (
-            _(
-                "%(shelter)s is nearly full: %(taken)d of %(places)d places taken "
-                "(%(percent)d%%), %(free)d free."
-            )
-            % numbers
-        )
-    return (
-        _("%(shelter)s has room again: %(free)d of %(places)d places free (%(percent)d%% taken).")
-        % numbers
-    )
 
 
-def _apply(changes: rules.Changes, *, rule_by_kind, city: str, shelter_id=None, message, key):
-    """Clear, then raise, as the rule decided; returns the alerts raised."""
+def _apply(
+    changes: rules.Changes,
+    *,
+    rule_by_kind,
+    city: str,
+    shelter_id=None,
+    params,
+    key,
+    refresh: set[str] = frozenset(),
+):
+    """Clear, then raise, as the rule decided; returns the alerts raised.
+
+    Kinds in `refresh` (active before) that stay active get the new figures.
+    """
     if changes.clear_kinds:
         _clear(changes.clear_kinds, shelter_id=shelter_id, city=city)
     raised = []
@@ -121,36 +141,129 @@ def _apply(changes: rules.Changes, *, rule_by_kind, city: str, shelter_id=None, 
         alert = alert_raise(
             kind=kind,
             level=rule_by_kind[kind].level,
-            message=message(kind),
+            params=params(kind),
             city=city,
             shelter_id=shelter_id,
             key=key(kind),
         )
         if alert is not None:
             raised.append(alert)
+    for kind in set(refresh) - set(changes.clear_kinds) - set(changes.raise_kinds):
+        _refresh(key(kind), kind, params(kind))
     return raised
 
 
+def _small_below(rule_by_kind: dict[str, AlertRule]) -> int:
+    rule = rule_by_kind[AlertKind.SMALL_FILLED]
+    return rule.threshold if rule.threshold is not None else default_rule(rule.kind).threshold
+
+
 def _evaluate_capacity(
-    shelter: Shelter, rule_by_kind: dict[str, AlertRule], figures: rules.Capacity | None = None
+    shelter: Shelter,
+    rule_by_kind: dict[str, AlertRule],
+    figures: rules.Capacity | None = None,
+    *,
+    as_of: datetime,
 ) -> list[Alert]:
-    """The capacity rules on `figures` (a recorded change), else on the shelter as it is now."""
+    """The capacity rules on `figures` (a recorded change at `as_of`), else on the shelter now.
+
+    Capacity alerts keep the figures that raised them, "as of" then: a full alert stays
+    active down to the room-again percent, and its text must not say "all taken" of figures
+    that no longer are. A small place's full is recorded in its city's grouped alert.
+    """
     figures = figures or selectors.shelter_capacity(shelter)
     nearly, room = selectors.shelter_percents(shelter.pk, rule_by_kind[AlertKind.NEARLY_FULL])
+    small = rules.is_small(shelter.kind, figures.places, small_below=_small_below(rule_by_kind))
     changes = rules.capacity_changes(
         figures,
         active=selectors.active_kinds(shelter_id=shelter.pk),
         enabled=_enabled(rule_by_kind),
         nearly_full_percent=nearly,
         room_again_percent=room,
+        small=small,
     )
+    params = _capacity_params(shelter, figures, as_of)
+    if small:
+        return _apply_small(changes, shelter=shelter, params=params, rule_by_kind=rule_by_kind)
     return _apply(
         changes,
         rule_by_kind=rule_by_kind,
         city=shelter.city,
         shelter_id=shelter.pk,
-        message=lambda kind: _capacity_message(kind, shelter, figures),
+        params=lambda kind: params,
         key=lambda kind: alert_key(kind, shelter_id=shelter.pk),
+    )
+
+
+def _apply_small(changes: rules.Changes, *, shelter: Shelter, params: dict, rule_by_kind):
+    """A small place: its full alert is quiet (no delivery, off the lists), folded into the
+    city's alert of the hour, which is raised (and delivered) once. Returns that alert when
+    this change raised it."""
+    if changes.clear_kinds:
+        _clear(changes.clear_kinds, shelter_id=shelter.pk)
+    if AlertKind.FULL not in changes.raise_kinds:
+        return []
+    group, created = _small_filled_group(
+        shelter, when=datetime.fromisoformat(params["as_of"]), rule_by_kind=rule_by_kind
+    )
+    alert_raise(
+        kind=AlertKind.FULL,
+        level=AlertLevel.INFO,
+        params=params,
+        city=shelter.city,
+        shelter_id=shelter.pk,
+        key=alert_key(AlertKind.FULL, shelter_id=shelter.pk),
+        grouped_into=group,
+    )
+    return [group] if created else []
+
+
+def _small_filled_group(shelter: Shelter, *, when: datetime, rule_by_kind) -> tuple[Alert, bool]:
+    """The city's "small places filled" alert of `when`'s hour, with this shelter in it.
+
+    Raised by the first small place to fill in that hour; the others add themselves under a
+    lock on its row (evaluations of two flats of one city hold different shelter locks).
+    """
+    hour = timezone.localtime(when).replace(minute=0, second=0, microsecond=0)
+    key = alert_key(AlertKind.SMALL_FILLED, city=shelter.city, hour=hour)
+    params = {
+        "city": shelter.city,
+        "start": hour.isoformat(),
+        "shelter_ids": [shelter.pk],
+        "names": [shelter.name],
+    }
+    for _attempt in range(2):  # the group may be cleared between our insert and our lock
+        group = alert_raise(
+            kind=AlertKind.SMALL_FILLED,
+            level=rule_by_kind[AlertKind.SMALL_FILLED].level,
+            params=params,
+            city=shelter.city,
+            key=key,
+        )
+        if group is not None:
+            return group, True
+        group = Alert.objects.active().select_for_update().filter(key=key).first()
+        if group is not None:
+            break
+    else:
+        raise RuntimeError(f"no open alert for {key}")  # cleared twice within the same instant
+    ids, names = group.params["shelter_ids"], group.params["names"]
+    if shelter.pk not in ids:  # the same flat filling twice in the hour counts once
+        ids.append(shelter.pk)
+        if len(names) < texts.NAMES_IN_TEXT:
+            names.append(shelter.name)
+        group.message = texts.write_in_site_language(group.kind, group.params)
+        group.save(update_fields=["params", "message"])
+    return group, False
+
+
+def _clear_past_groups(*, now: datetime) -> int:
+    """Grouped alerts of an hour that is over are cleared (checked with every rule)."""
+    hour = timezone.localtime(now).replace(minute=0, second=0, microsecond=0)
+    return (
+        Alert.objects.active()
+        .filter(kind=AlertKind.SMALL_FILLED, created_at__lt=hour)
+        .update(cleared_at=Now())
     )
 
 
@@ -167,19 +280,13 @@ def _evaluate_stale(shelter: Shelter, rule_by_kind, *, now: datetime) -> list[Al
         hours=hours,
     )
 
-    def message(kind):
-        return _("%(shelter)s: no count for over %(hours)d hours (last at %(when)s).") % {
-            "shelter": shelter.name,
-            "hours": hours,
-            "when": timezone.localtime(last).strftime("%Y-%m-%d %H:%M") if last else "-",
-        }
-
+    params = {"shelter": shelter.name, "hours": hours, "last": last.isoformat() if last else None}
     return _apply(
         changes,
         rule_by_kind=rule_by_kind,
         city=shelter.city,
         shelter_id=shelter.pk,
-        message=message,
+        params=lambda kind: params,
         key=lambda kind: alert_key(kind, shelter_id=shelter.pk),
     )
 
@@ -190,7 +297,6 @@ def _shelter_locked(shelter_id: int) -> Shelter | None:
     return Shelter.objects.select_for_update().filter(pk=shelter_id).first()
 
 
-@in_site_language
 def alerts_evaluate_shelter(
     *, shelter_id: int, city_rules: bool = True, now: datetime | None = None
 ) -> list[Alert]:
@@ -204,14 +310,13 @@ def alerts_evaluate_shelter(
         if shelter is None:
             return []
         rule_by_kind = selectors.alert_rules()
-        raised = _evaluate_capacity(shelter, rule_by_kind)
+        raised = _evaluate_capacity(shelter, rule_by_kind, as_of=now)
         raised += _evaluate_stale(shelter, rule_by_kind, now=now)
     if city_rules:
         raised += alerts_evaluate_city(city=shelter.city)
     return raised
 
 
-@in_site_language
 def alerts_evaluate_changes(
     *, shelter_id: int | None = None, now: datetime | None = None
 ) -> list[Alert]:
@@ -246,7 +351,7 @@ def _replay_changes(shelter_id: int, *, now: datetime) -> list[Alert]:
             figures = rules.Capacity(
                 places=change.places, taken=change.taken, takes_people=change.takes_people
             )
-            raised += _evaluate_capacity(shelter, rule_by_kind, figures)
+            raised += _evaluate_capacity(shelter, rule_by_kind, figures, as_of=change.created_at)
         raised += _evaluate_stale(shelter, rule_by_kind, now=now)
         raised += alerts_evaluate_city(city=shelter.city)
         OccupancyOutbox.objects.filter(pk__in=[change.pk for change in changes]).delete()
@@ -259,58 +364,66 @@ def _rule_locked(kind: AlertKind) -> AlertRule:
     return AlertRule.objects.select_for_update().filter(kind=kind).first() or default_rule(kind)
 
 
-@in_site_language
-def alerts_evaluate_city(*, city: str) -> list[Alert]:
-    """Free places across the city's open shelters against the threshold and the waiting."""
+def alerts_evaluate_city(*, city: str, now: datetime | None = None) -> list[Alert]:
+    """Free places across the city's open shelters against the threshold and the waiting.
+
+    An alert that stays active gets the figures of each evaluation (every change of the
+    city's shelters), so it says what the dashboard's figures say, as of when.
+    """
+    now = now or timezone.now()
     with transaction.atomic():
         rule = _rule_locked(AlertKind.CITY_LOW)
         default = default_rule(AlertKind.CITY_LOW)
         threshold = rule.threshold if rule.threshold is not None else default.threshold
         reset = max(rule.reset if rule.reset is not None else default.reset, threshold)
         figures = selectors.city_free_places(city)
+        active = AlertKind.CITY_LOW in selectors.active_kinds(city=city)
         changes = rules.city_low_changes(
-            figures,
-            active=AlertKind.CITY_LOW in selectors.active_kinds(city=city),
-            enabled=rule.enabled,
-            threshold=threshold,
-            reset=reset,
+            figures, active=active, enabled=rule.enabled, threshold=threshold, reset=reset
         )
-        message = _(
-            "%(city)s: only %(free)d free places left in open shelters; %(waiting)d people waiting."
-        ) % {"city": city, "free": figures.free, "waiting": figures.waiting}
+        params = {
+            "city": city,
+            "free": figures.free,
+            "waiting": figures.waiting,
+            "as_of": _iso(now),
+        }
         return _apply(
             changes,
             rule_by_kind={AlertKind.CITY_LOW: rule},
             city=city,
-            message=lambda kind: message,
+            params=lambda kind: params,
             key=lambda kind: alert_key(kind, city=city),
+            refresh={AlertKind.CITY_LOW} if active else set(),
         )
 
 
-@in_site_language
 def alerts_evaluate_meals(*, city: str, now: datetime | None = None) -> list[Alert]:
-    """Today's portions in the city against the people staying in its shelters."""
-    today = timezone.localdate(now or timezone.now())
+    """Today's portions in the city against the people staying in its shelters.
+
+    An alert that stays active gets each evaluation's figures, as of then.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
     key = alert_key(AlertKind.MEALS_SHORT, city=city, day=today)
     with transaction.atomic():
         rule = _rule_locked(AlertKind.MEALS_SHORT)
         _clear([AlertKind.MEALS_SHORT], city=city, keep_key=key)  # a new day, a new condition
         figures = selectors.city_meals(city, today)
-        changes = rules.meals_changes(
-            figures,
-            active=AlertKind.MEALS_SHORT in selectors.active_kinds(city=city),
-            enabled=rule.enabled,
-        )
-        message = _(
-            "%(city)s: %(portions)d meal portions offered for today, "
-            "%(people)d people staying in shelters."
-        ) % {"city": city, "portions": figures.portions, "people": figures.people}
+        active = AlertKind.MEALS_SHORT in selectors.active_kinds(city=city)
+        changes = rules.meals_changes(figures, active=active, enabled=rule.enabled)
+        params = {
+            "city": city,
+            "portions": figures.portions,
+            "people": figures.people,
+            "as_of": _iso(now),
+        }
         return _apply(
             changes,
             rule_by_kind={AlertKind.MEALS_SHORT: rule},
             city=city,
-            message=lambda kind: message,
+            params=lambda kind: params,
             key=lambda kind: key,
+            refresh={AlertKind.MEALS_SHORT} if active else set(),
         )
 
 
@@ -324,7 +437,6 @@ def _shelters_to_check() -> list[int]:
     )
 
 
-@in_site_language
 def alerts_check_stale(*, now: datetime | None = None) -> int:
     """Stale data for every shelter (periodic). Returns how many alerts were raised."""
     now = now or timezone.now()
@@ -351,58 +463,27 @@ def alerts_check_all(*, now: datetime | None = None) -> int:
     for shelter_id in _shelters_to_check():
         raised += len(alerts_evaluate_shelter(shelter_id=shelter_id, city_rules=False, now=now))
     for city in selectors.cities():
-        raised += len(alerts_evaluate_city(city=city))
+        raised += len(alerts_evaluate_city(city=city, now=now))
+    _clear_past_groups(now=now or timezone.now())
     return raised + alerts_check_meals(now=now)
 
 
 @dataclass(frozen=True)
 class DriftCheck:
-    """A counter against the rows it counts: `rows` selects the rows that drift."""
+    """A counter against the rows it counts: `rows` selects the rows that drift.
+
+    Its text is `texts.DRIFT_TEXTS[name]`.
+    """
 
     name: str  # the alert's condition key is "data_drift:<name>"
     rows: Callable[[], QuerySet]
-    message: Callable[[int], str]  # a text with %(count)d and %(ids)s, for this many rows
 
 
 DRIFT_CHECKS = (
-    DriftCheck(
-        "held",
-        selectors.spaces_held_drift,
-        lambda n: ngettext(
-            "Held places differ from the active holds in %(count)d space (ids: %(ids)s).",
-            "Held places differ from the active holds in %(count)d spaces (ids: %(ids)s).",
-            n,
-        ),
-    ),
-    DriftCheck(
-        "claimed",
-        selectors.meal_offers_claimed_drift,
-        lambda n: ngettext(
-            "Claimed portions differ from the unreleased claims in %(count)d meal offer "
-            "(ids: %(ids)s).",
-            "Claimed portions differ from the unreleased claims in %(count)d meal offers "
-            "(ids: %(ids)s).",
-            n,
-        ),
-    ),
-    DriftCheck(
-        "occupancy",
-        selectors.spaces_occupancy_drift,
-        lambda n: ngettext(
-            "Occupancy or places differ from the history in %(count)d space (ids: %(ids)s).",
-            "Occupancy or places differ from the history in %(count)d spaces (ids: %(ids)s).",
-            n,
-        ),
-    ),
-    DriftCheck(
-        "households",
-        selectors.households_status_drift,
-        lambda n: ngettext(
-            "The status does not match the stays and holds of %(count)d household (ids: %(ids)s).",
-            "The status does not match the stays and holds of %(count)d households (ids: %(ids)s).",
-            n,
-        ),
-    ),
+    DriftCheck("held", selectors.spaces_held_drift),
+    DriftCheck("claimed", selectors.meal_offers_claimed_drift),
+    DriftCheck("occupancy", selectors.spaces_occupancy_drift),
+    DriftCheck("households", selectors.households_status_drift),
 )
 DRIFT_IDS_IN_MESSAGE = 5
 DRIFT_IDS_IN_LOG = 100
@@ -412,15 +493,16 @@ def drift_key(check: str) -> str:
     return f"{AlertKind.DATA_DRIFT}:{check}"
 
 
-def _drift_message(check: DriftCheck, ids: list[int]) -> str:
-    shown = ", ".join(str(pk) for pk in ids[:DRIFT_IDS_IN_MESSAGE])
-    if len(ids) > DRIFT_IDS_IN_MESSAGE:
-        shown += ", …"
-    return check.message(len(ids)) % {"count": len(ids), "ids": shown}
+def _drift_params(check: DriftCheck, ids: list[int], *, now: datetime) -> dict:
+    return {
+        "check": check.name,
+        "count": len(ids),
+        "ids": ids[:DRIFT_IDS_IN_MESSAGE],
+        "as_of": _iso(now),
+    }
 
 
-@in_site_language
-def alerts_reconcile() -> dict[str, int]:
+def alerts_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     """Compare each counter with the rows it counts; one data-drift alert per drifting check.
 
     Run periodically. Raises `data_drift:<check>` (no city: everyone subscribed hears it)
@@ -428,6 +510,7 @@ def alerts_reconcile() -> dict[str, int]:
     (ids only, never personal data). Idempotent: the same data raise and clear nothing new.
     Returns the number of drifting rows per check.
     """
+    now = now or timezone.now()
     with transaction.atomic():
         rule = _rule_locked(AlertKind.DATA_DRIFT)
         active = set(
@@ -453,7 +536,7 @@ def alerts_reconcile() -> dict[str, int]:
                 alert_raise(
                     kind=kind,
                     level=rule.level,
-                    message=_drift_message(check, ids),
+                    params=_drift_params(check, ids, now=now),
                     city="",
                     key=key,
                 )

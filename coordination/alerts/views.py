@@ -30,7 +30,7 @@ def alert_acknowledge(request, pk: int):
         raise PermissionDenied
     alert = get_object_or_404(Alert, pk=pk)
     if services.alert_acknowledge(alert_id=alert.pk, by=request.user):
-        messages.success(request, _("Acknowledged: %(message)s") % {"message": alert.message})
+        messages.success(request, _("Acknowledged: %(message)s") % {"message": alert.text})
     else:
         messages.info(request, _("Someone acknowledged this alert already."))
     # Back to the page it was sent from, e.g. the dashboard's alerts panel.

@@ -157,7 +157,7 @@ def shelters_with_figures() -> list[Shelter]:
         "-counted_at", "-pk"
     )
     open_alerts = (
-        Alert.objects.unacknowledged()
+        Alert.objects.for_coordinators()
         .filter(shelter=OuterRef("pk"))
         .values("shelter")
         .annotate(n=Count("pk"))

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from shelter.redirects import redirect_next
 
 from .. import public
+from ..accounts.services import user_language_remember
 from ..forms import PublicFilterForm, public_filters
 
 FIRST_PAGE = 40  # keeps the first load small on a weak connection; "show all" lists the rest
@@ -92,6 +93,8 @@ def choose_language(request, code: str):
 
 def language_response(request, code: str) -> HttpResponseRedirect:
     """Back to the page the switcher was on, with the language cookie set."""
+    if request.user.is_authenticated:  # alert emails follow the language they read
+        user_language_remember(user=request.user, language=code)
     response = redirect_next(request, "/")
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME, code, max_age=LANGUAGE_COOKIE_AGE, samesite="Lax"

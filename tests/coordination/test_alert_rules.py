@@ -12,14 +12,49 @@ ALL = set(AlertKind.values)
 NEARLY, FULL, ROOM = AlertKind.NEARLY_FULL, AlertKind.FULL, AlertKind.ROOM_AGAIN
 
 
-def _capacity(taken, places=100, active=(), enabled=ALL, takes_people=True, nearly=90, room=80):
+def _capacity(
+    taken, places=100, active=(), enabled=ALL, takes_people=True, nearly=90, room=80, small=False
+):
     return rules.capacity_changes(
         rules.Capacity(places=places, taken=taken, takes_people=takes_people),
         active=set(active),
         enabled=set(enabled),
         nearly_full_percent=nearly,
         room_again_percent=room,
+        small=small,
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "places", "small"),
+    [
+        ("apartment", 40, True),
+        ("private_home", 2, True),
+        ("other", 4, True),
+        ("other", 5, False),
+        ("gym", 200, False),
+    ],
+)
+def test_flats_private_homes_and_places_below_the_size_are_small(kind, places, small):
+    assert rules.is_small(kind, places, small_below=5) is small
+
+
+def test_a_small_place_raises_only_full_never_nearly_full_or_room_again():
+    assert _capacity(2, places=2, small=True).raise_kinds == [FULL]
+    assert _capacity(9, places=10, small=True) == rules.Changes()
+    changes = _capacity(1, places=2, active={FULL}, small=True)
+    assert changes == rules.Changes(clear_kinds=[FULL])  # room again: raised for nobody
+
+
+def test_a_small_place_raises_nothing_while_small_places_are_switched_off():
+    off = ALL - {AlertKind.SMALL_FILLED}
+    assert _capacity(2, places=2, enabled=off, small=True) == rules.Changes()
+
+
+def test_a_small_place_clears_what_it_had_before_it_was_small():
+    changes = _capacity(9, places=10, active={NEARLY, ROOM}, small=True)
+    assert changes.clear_kinds == [NEARLY, ROOM]
+    assert changes.raise_kinds == []
 
 
 def test_below_the_threshold_raises_nothing():

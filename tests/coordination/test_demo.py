@@ -43,3 +43,15 @@ def test_demo_loads_uralsk_once_and_prints_logins(rf):
         assert login.username in second and login.password in second
         request = rf.post("/accounts/login/")  # django-axes checks every login against a request
         assert authenticate(request, username=login.username, password=login.password)
+
+
+def test_the_demo_speaks_russian_unless_told_otherwise(monkeypatch, settings, client):
+    monkeypatch.delenv("LANGUAGE_CODE", raising=False)
+    assert "Site language: ru" in _demo()
+    assert settings.LANGUAGE_CODE == "ru"
+    page = client.get("/")  # a browser asking for no language
+    assert '<html lang="ru">' in page.content.decode()
+
+    monkeypatch.setenv("LANGUAGE_CODE", "kk")
+    assert "Site language: kk" in _demo()
+    assert settings.LANGUAGE_CODE == "kk"

@@ -42,7 +42,7 @@ def _seed(size: int, by) -> list:
         alert_raise(
             kind=AlertKind.NEARLY_FULL,
             level=AlertLevel.WARNING,
-            message=f"{shelter.name} nearly full",
+            params={"shelter": shelter.name, "taken": 9, "places": 10, "free": 1, "percent": 90},
             city=shelter.city,
             shelter_id=shelter.pk,
             key=f"nearly_full:shelter:{shelter.pk}",

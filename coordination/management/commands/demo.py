@@ -1,10 +1,12 @@
 """`manage.py demo`: migrate, load the Uralsk demo once, print logins, serve on :8000.
 
 Asks nothing, so it runs with no terminal attached. With REDIS_URL set it also runs a Celery
-worker (with beat) beside the server and stops it when the server stops.
+worker (with beat) beside the server and stops it when the server stops. The site speaks
+Russian, as in Uralsk, unless LANGUAGE_CODE says otherwise.
 """
 
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -19,6 +21,9 @@ from coordination.celery import app as celery_app
 from coordination.demo import LOGINS, load_demo_data
 
 logger = logging.getLogger(__name__)
+
+# Uralsk: the people arriving and most volunteers read Russian first.
+DEMO_LANGUAGE = "ru"
 
 
 def _in_process_beat() -> None:
@@ -58,6 +63,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, addrport: str, no_serve: bool, **options):
+        language = self._site_language()
         call_command("migrate", interactive=False, verbosity=0)
         if not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
@@ -72,9 +78,10 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Shelters exist already: demo data left as it is.")
         self._print_logins(addrport)
+        self.stdout.write(f"Site language: {language} (set LANGUAGE_CODE for another).")
         if no_serve:
             return
-        worker = self._start_worker()
+        worker = self._start_worker(language)
         try:
             call_command("runserver", addrport, use_reloader=False)
         finally:
@@ -82,17 +89,27 @@ class Command(BaseCommand):
                 worker.terminate()
                 worker.wait(timeout=20)
 
+    def _site_language(self) -> str:
+        """Russian unless LANGUAGE_CODE is set: for the pages of a browser asking for no
+        language we have, and for alert texts (the server here, the worker by its env)."""
+        language = os.environ.get("LANGUAGE_CODE") or DEMO_LANGUAGE
+        settings.LANGUAGE_CODE = language  # read per request (LocaleMiddleware) and per alert text
+        return language
+
     def _print_logins(self, addrport: str) -> None:
         self.stdout.write(f"\nOpen http://{addrport}/ ; volunteers log in at /accounts/login/")
         for login in LOGINS:
             self.stdout.write(f"  {login.username:<16} {login.password:<22} {login.role}")
         self.stdout.write("")
 
-    def _start_worker(self) -> subprocess.Popen | None:
+    def _start_worker(self, language: str) -> subprocess.Popen | None:
         if not settings.REDIS_URL:
             self.stdout.write("No REDIS_URL: Celery tasks (and periodic ones) run in this process.")
             threading.Thread(target=_in_process_beat, daemon=True).start()
             return None
         self.stdout.write("REDIS_URL set: starting a Celery worker with beat.")
         command = [sys.executable, "-m", "celery", "-A", "coordination", "worker", "--beat"]
-        return subprocess.Popen([*command, "--loglevel", "info", "--concurrency", "2"])  # noqa: S603
+        return subprocess.Popen(  # noqa: S603
+            [*command, "--loglevel", "info", "--concurrency", "2"],
+            env={**os.environ, "LANGUAGE_CODE": language},
+        )
