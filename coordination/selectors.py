@@ -243,9 +243,10 @@ def waiting_list(
 
     Households the user may see, in full: those waiting for a place (those fitting
     `fitting_shelter` first) and, apart, those on their way to a hold (not waiting for a
-    place any more). A volunteer whose shelter takes people also gets the city's other
-    households waiting for a place, without personal data, each with the best space of their
-    own shelters that would take it (a hold there makes it theirs to see).
+    place any more). A volunteer whose shelter takes people also gets the other households
+    of its city (registered there or nowhere) waiting for a place, without personal data,
+    each with the best space of their own shelters that would take it (a hold there makes
+    it theirs to see).
 
     Queries: 1 households with who registered them, 2 their active holds with space, shelter
     and who made them; for a volunteer of a shelter taking people, 3 the city's others, 4 the
@@ -285,11 +286,13 @@ def _waiting_elsewhere(user, search: HouseholdSearch) -> tuple[list[WaitingElsew
     )
     if not spaces:
         return [], False, False
+    # Their city (cities): households registered there, or at no shelter (at the station).
+    cities = {space.shelter.city for space in spaces}
     rows = list(
         search.others(
-            Household.objects.waiting_for_place().exclude(
-                pk__in=households_visible_to(user).values("pk")
-            )
+            Household.objects.waiting_for_place()
+            .filter(Q(registered_at__city__in=cities) | Q(registered_at__isnull=True))
+            .exclude(pk__in=households_visible_to(user).values("pk"))
         )
         .annotate(registered_at_name=F("registered_at__name"))
         .values(*_ELSEWHERE_FIELDS, "registered_at_name")[: WAITING_ELSEWHERE_SHOWN + 1]

@@ -233,6 +233,18 @@ def test_no_city_list_for_a_shelter_taking_nobody(as_user, volunteer, shelter, e
     assert not Hold.objects.exists()
 
 
+def test_the_city_list_is_of_their_city(as_user, volunteer, shelter, elsewhere):
+    aktobe = ShelterFactory(name="Aktobe gym", city="Aktobe")
+    HouseholdFactory(contact_name="In Aktobe", registered_at=aktobe)
+    nowhere = HouseholdFactory(contact_name="At the station", registered_at=None)
+    data = as_user(volunteer).get(WAITING).context["data"]
+    assert [h.pk for h in data.elsewhere] == [
+        elsewhere["family"].pk,
+        elsewhere["big"].pk,
+        nowhere.pk,
+    ]
+
+
 def test_a_meal_provider_gets_no_city_list(as_user, meal_provider, elsewhere):
     data = as_user(meal_provider).get(WAITING).context["data"]
     assert not data.may_take and data.elsewhere == []
