@@ -89,11 +89,14 @@ def _city_spaces(city: str) -> QuerySet[Space]:
 
 
 def waiting_people(city: str) -> int:
-    """People in waiting households registered in the city, or registered nowhere (no city)."""
-    return Household.objects.filter(
-        Q(registered_at__city=city) | Q(registered_at__isnull=True),
-        status=HouseholdStatus.WAITING,
-    ).aggregate(people=Coalesce(Sum("size"), 0))["people"]
+    """People waiting for a place (not on their way to a hold: their places are counted
+    taken already) registered in the city, or registered nowhere (no city)."""
+    return (
+        Household.objects.waiting_for_place()
+        .filter(Q(registered_at__city=city) | Q(registered_at__isnull=True))
+        .order_by()
+        .aggregate(people=Coalesce(Sum("size"), 0))["people"]
+    )
 
 
 def city_free_places(city: str) -> rules.CityFreePlaces:
@@ -244,10 +247,12 @@ def city_summary(city: str, day: date) -> CitySummary:
         held=Coalesce(Sum("held"), 0),
         blocked=Coalesce(Sum("blocked"), 0),
     )
-    waiting = Household.objects.filter(
-        Q(registered_at__city=city) | Q(registered_at__isnull=True),
-        status=HouseholdStatus.WAITING,
-    ).aggregate(households=Count("pk"), people=Coalesce(Sum("size"), 0))
+    waiting = (
+        Household.objects.waiting_for_place()
+        .filter(Q(registered_at__city=city) | Q(registered_at__isnull=True))
+        .order_by()
+        .aggregate(households=Count("pk"), people=Coalesce(Sum("size"), 0))
+    )
     meals = MealOffer.objects.filter(city=city, date=day).aggregate(
         portions=Coalesce(Sum("portions"), 0), claimed=Coalesce(Sum("claimed"), 0)
     )
