@@ -9,6 +9,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shelter.forms import bounded_formfield
 from shelter.models import Shelter, Space
 
 from .models import MAX_HOUSEHOLD, MAX_PORTIONS, Household, MealOffer
@@ -31,6 +32,7 @@ class HouseholdForm(forms.ModelForm):
 
     class Meta:
         model = Household
+        formfield_callback = bounded_formfield
         fields = [
             "contact_name",
             "size",
@@ -112,6 +114,7 @@ class SpaceChoiceForm(forms.Form):
 class MealOfferForm(forms.ModelForm):
     class Meta:
         model = MealOffer
+        formfield_callback = bounded_formfield
         fields = [
             "provider",
             "shelter",
