@@ -88,6 +88,11 @@ class SpaceCountForm(forms.Form):
             self.add_error("places" if lowered_places else "occupied", message)
         return data
 
+    @property
+    def summary_name(self) -> str:
+        """Which row, in the error summary at the top of the page."""
+        return self.space.name
+
     def to_count(self) -> SpaceCount:
         return SpaceCount(space_id=self.space.pk, **self.cleaned_data)
 
@@ -221,6 +226,11 @@ class SpaceForm(forms.ModelForm):
                 "warm": sphere_capacity(area, cold=False),
                 "cold": sphere_capacity(area, cold=True),
             }
+
+    @property
+    def summary_name(self) -> str:
+        """Which row, in the error summary at the top of the page."""
+        return self.instance.name if self.instance.pk else str(_("New space"))
 
     def clean_blocked(self) -> int:
         return self.cleaned_data.get("blocked") or 0
