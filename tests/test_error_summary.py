@@ -162,3 +162,19 @@ def test_no_summary_on_a_form_not_yet_sent(as_user, manager, shelter, name):
     body = as_user(manager).get(reverse(name, args=[shelter.pk])).content.decode()
     assert "error-summary" not in body
     assert Shelter.objects.count() == 1
+
+
+def test_a_refusal_told_after_a_redirect_takes_the_focus_at_the_top(as_user, coordinator, shelter):
+    response = as_user(coordinator).post(
+        reverse("coordination:dashboard_member_assign", args=[shelter.pk]),
+        {"username": "nobody-here", "role": "volunteer"},
+        follow=True,
+    )
+    body = response.content.decode()
+    refusal = re.search(
+        r'<div class="alert alert-danger" role="alert" tabindex="-1" autofocus>'
+        r"([^<]*)</div>",
+        body,
+    )
+    assert refusal and "Nobody with the user name nobody-here" in refusal.group(1)
+    assert body.index("autofocus") < body.index("<form", body.index("<main"))

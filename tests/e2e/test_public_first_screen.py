@@ -43,9 +43,10 @@ def test_two_shelters_their_directions_and_the_meals_link_on_the_first_screen(
         directions = card.locator(".actions a").first
         assert directions.get_attribute("href").startswith("geo:")
         assert _fully_on_first_screen(directions.bounding_box()), (index, card.inner_text())
-        assert _fully_on_first_screen(card.locator("a.name").bounding_box())
+        name = card.locator("a.name").bounding_box()
+        assert _fully_on_first_screen(name) and name["height"] >= 44
     meals = page.locator("a.jump[href='#meals']")
-    assert _fully_on_first_screen(meals.bounding_box())
+    assert _fully_on_first_screen(meals.bounding_box()) and meals.bounding_box()["height"] >= 44
     meals.click()
     page.wait_for_function("document.getElementById('meals').getBoundingClientRect().top < 100")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
