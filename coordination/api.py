@@ -82,21 +82,29 @@ class VersionOut(Schema):
 class ShelterFilters(BaseModel):  # plain pydantic: no per-request wrapping of the values
     family: bool = False
     women: bool = False
+    single_man: bool = Field(
+        False, description="a man travelling alone: every shelter but women and children only"
+    )
     pet: bool = False
     wheelchair: bool = False
     group: int | None = Field(None, ge=1, le=MAX_HOUSEHOLD, description="people staying together")
     # No control characters: a NUL anywhere in the address is refused with a 400 before any
     # view (coordination.middleware), so the schema does not offer it as valid.
     city: str = Field("", max_length=80, pattern=r"^[^\x00-\x1f]*$")
+    district: str = Field(
+        "", max_length=80, pattern=r"^[^\x00-\x1f]*$", description="the district's name, any case"
+    )
 
     def to_filters(self) -> public.PublicFilters:
         return public.PublicFilters(
             family=self.family,
             women_children=self.women,
+            single_man=self.single_man,
             pets=self.pet,
             wheelchair=self.wheelchair,
             group=self.group,
             city=self.city,
+            district=self.district.strip(),
         )
 
 

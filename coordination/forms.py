@@ -9,6 +9,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shelter.forms import bounded_formfield
 from shelter.models import Shelter, Space
 
 from .models import MAX_HOUSEHOLD, MAX_PORTIONS, Household, MealOffer
@@ -31,6 +32,7 @@ class HouseholdForm(forms.ModelForm):
 
     class Meta:
         model = Household
+        formfield_callback = bounded_formfield
         fields = [
             "contact_name",
             "size",
@@ -112,6 +114,7 @@ class SpaceChoiceForm(forms.Form):
 class MealOfferForm(forms.ModelForm):
     class Meta:
         model = MealOffer
+        formfield_callback = bounded_formfield
         fields = [
             "provider",
             "shelter",
@@ -226,6 +229,7 @@ class PublicFilterForm(forms.Form):
 
     family = forms.BooleanField(required=False, label=_("We are a family"))
     women = forms.BooleanField(required=False, label=_("Women and children"))
+    single_man = forms.BooleanField(required=False, label=_("A man on his own"))
     pet = forms.BooleanField(required=False, label=_("With a pet"))
     wheelchair = forms.BooleanField(required=False, label=_("Wheelchair"))
     group = forms.IntegerField(
@@ -236,6 +240,7 @@ class PublicFilterForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "max": MAX_HOUSEHOLD}),
         error_messages={"invalid": _("Enter how many people, e.g. 3.")},
     )
+    district = forms.CharField(required=False, max_length=80, label=_("District"))
 
     def filters(self) -> PublicFilters:
         """The valid filters; an invalid one is left out (its message shows at the field)."""
@@ -246,9 +251,11 @@ class PublicFilterForm(forms.Form):
         return PublicFilters(
             family=bool(data.get("family")),
             women_children=bool(data.get("women")),
+            single_man=bool(data.get("single_man")),
             pets=bool(data.get("pet")),
             wheelchair=bool(data.get("wheelchair")),
             group=data.get("group"),
+            district=data.get("district") or "",
         )
 
 

@@ -31,6 +31,7 @@ from redis import RedisError
 from shelter.models import TAKING_PEOPLE, Shelter, Space
 
 from .models import MealOffer
+from .selectors import shelter_admits
 
 logger = logging.getLogger(__name__)
 
@@ -408,25 +409,48 @@ def _public_meal(offer: MealOffer) -> PublicMeal:
 
 
 @dataclass(frozen=True)
+class LoneMan:
+    """A man travelling alone, as the placement rules see a household (`shelter_admits`)."""
+
+    is_family: bool = False
+    women_children_only: bool = False
+    has_pets: bool = False
+    needs_wheelchair: bool = False
+
+
+@dataclass(frozen=True)
 class PublicFilters:
     """The filters of the public page and API (plain GET parameters)."""
 
     family: bool = False
     women_children: bool = False
+    single_man: bool = False
     pets: bool = False
     wheelchair: bool = False
     group: int | None = None
     city: str = ""
+    district: str = ""
 
     @property
     def key(self) -> str:
         """A short, cache-safe name for this combination of filters."""
         return hashlib.sha1(repr(self).encode(), usedforsecurity=False).hexdigest()[:16]
 
+    @property
+    def chosen(self) -> int:
+        """How many filters are set (the page says so on its folded filter box)."""
+        return sum(bool(getattr(self, name)) for name in self.__dataclass_fields__)
+
     def admits(self, shelter: PublicShelter) -> bool:
         if self.family and (not shelter.accepts_families or shelter.men_only):
             return False
         if self.women_children and shelter.men_only:
+            return False
+        # The rules of "find a place" for a household of one man: every shelter but those
+        # for women and children only (there is no "families only" rule to leave out).
+        if self.single_man and not shelter_admits(shelter, LoneMan()):
+            return False
+        if self.district and shelter.district.casefold() != self.district.casefold():
             return False
         if self.pets and not shelter.pets_allowed:
             return False
@@ -441,6 +465,11 @@ def shelters_for_public(snap: Snapshot, filters: PublicFilters) -> list[PublicSh
     """Shelters taking people that pass the filters: most free places first, full ones last."""
     chosen = [s for s in snap.shelters if s.takes_people and filters.admits(s)]
     return sorted(chosen, key=lambda s: (s.is_full, -s.free, s.name))
+
+
+def districts(snap: Snapshot) -> list[str]:
+    """The districts of the shelters taking people, for the page's district filter."""
+    return sorted({s.district for s in snap.shelters if s.takes_people and s.district})
 
 
 def shelters_for_api(snap: Snapshot, filters: PublicFilters) -> list[PublicShelter]:

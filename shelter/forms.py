@@ -10,11 +10,31 @@ from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .models import MAX_PLACES, Shelter, ShelterStatus, Space, sphere_capacity
 from .services import SpaceCount
+
+
+def bounded_formfield(db_field, **kwargs):
+    """The model field's form field, with its validators' bounds as the browser's min and max.
+
+    Django gives a PositiveIntegerField `min="0"` whatever its MinValueValidator says (and the
+    widget's own `min` is overwritten), so a phone's number field would offer 0 people or 0
+    portions. The model's validators stay the one place these bounds are written.
+    """
+    if isinstance(db_field, models.IntegerField | models.DecimalField | models.FloatField):
+        lows = [v.limit_value for v in db_field.validators if isinstance(v, MinValueValidator)]
+        highs = [v.limit_value for v in db_field.validators if isinstance(v, MaxValueValidator)]
+        if lows := [low for low in lows if not callable(low)]:
+            kwargs.setdefault("min_value", max(lows))
+        if highs := [high for high in highs if not callable(high)]:
+            kwargs.setdefault("max_value", min(highs))
+    return db_field.formfield(**kwargs)
+
 
 _BIG_NUMBER = {"class": "form-control form-control-lg text-center", "inputmode": "numeric"}
 
@@ -68,6 +88,11 @@ class SpaceCountForm(forms.Form):
             self.add_error("places" if lowered_places else "occupied", message)
         return data
 
+    @property
+    def summary_name(self) -> str:
+        """Which row, in the error summary at the top of the page."""
+        return self.space.name
+
     def to_count(self) -> SpaceCount:
         return SpaceCount(space_id=self.space.pk, **self.cleaned_data)
 
@@ -107,6 +132,7 @@ class SubmissionForm(forms.Form):
 class ShelterForm(forms.ModelForm):
     class Meta:
         model = Shelter
+        formfield_callback = bounded_formfield
         fields = [
             "name",
             "kind",
@@ -174,6 +200,12 @@ class SpaceForm(forms.ModelForm):
     class Meta:
         model = Space
         fields = ["name", "places", "blocked", "floor_area_m2"]
+        formfield_callback = bounded_formfield
+        error_messages = {
+            "floor_area_m2": {
+                "min_value": _("The floor area must be a positive number of m², e.g. 120."),
+            },
+        }
         widgets = {
             "places": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
             "blocked": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
@@ -194,6 +226,11 @@ class SpaceForm(forms.ModelForm):
                 "warm": sphere_capacity(area, cold=False),
                 "cold": sphere_capacity(area, cold=True),
             }
+
+    @property
+    def summary_name(self) -> str:
+        """Which row, in the error summary at the top of the page."""
+        return self.instance.name if self.instance.pk else str(_("New space"))
 
     def clean_blocked(self) -> int:
         return self.cleaned_data.get("blocked") or 0

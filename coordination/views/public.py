@@ -45,6 +45,8 @@ def _render_list(request, form, filters, show_all: bool, snap: public.Snapshot) 
     now = timezone.now()
     context = {
         "form": form,
+        "filters": filters,
+        "districts": public.districts(snap),
         "shelters": shelters if show_all else shelters[:FIRST_PAGE],
         "hidden": 0 if show_all else max(len(shelters) - FIRST_PAGE, 0),
         "meals": public.meals_now(snap, now),

@@ -3,6 +3,8 @@
 (function () {
   var box = document.getElementById("auto-refresh");
   if (!box || !window.fetch) return;
+  var hidden = box.closest("[hidden]");
+  if (hidden) hidden.hidden = false;  // the box does something only with this script
   box.checked = localStorage.getItem("auto-refresh") === "1";
   box.addEventListener("change", function () {
     localStorage.setItem("auto-refresh", box.checked ? "1" : "0");

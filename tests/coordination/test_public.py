@@ -59,6 +59,9 @@ def test_open_shelters_most_free_first_full_last_and_closed_hidden(client):
         ({"wheelchair": "on"}, {"Women"}),
         ({"group": "6"}, {"Family"}),
         ({"group": "x"}, {"Family", "Pets", "Women", "Men"}),
+        # A man on his own: every shelter but those for women and children only.
+        ({"single_man": "on"}, {"Family", "Pets", "Men"}),
+        ({"single_man": "on", "pet": "on"}, {"Pets"}),
     ],
 )
 def test_filters_narrow_the_list(client, query, expected):
@@ -181,7 +184,12 @@ def test_the_language_switchers_go_back_to_local_pages_only(client, back):
 def test_first_load_is_under_30_kb_compressed_with_no_other_host(client):
     for index in range(40):
         _shelter(
-            f"Shelter number {index}", 10 + index, index, pets_allowed=True, phone="+7 711 000"
+            f"Shelter number {index}",
+            10 + index,
+            index,
+            pets_allowed=True,
+            phone="+7 711 000",
+            district=f"District {index % 8}",  # the district filter lists each once
         )
     for _ in range(5):
         MealOfferFactory(hot_meal=True, vegetarian=True)
@@ -192,6 +200,7 @@ def test_first_load_is_under_30_kb_compressed_with_no_other_host(client):
         with open(finders.find(asset.decode()), "rb") as handle:
             total += len(gzip.compress(handle.read()))
     assert {a.rsplit(b".", 1)[-1] for a in assets} <= {b"css", b"js"}
+    print(f"first load of / gzipped: {total} bytes")
     assert total <= 30 * 1024, f"{total} bytes"
     assert not re.search(rb'(?:href|src)="(?:https?:)?//', html)
 
@@ -350,3 +359,58 @@ def test_public_filters_are_read_from_the_address_once_and_remembered():
     assert public_filters("group=0") is None
     long_address = "pet=on&" + "x=" + "y" * 300  # parsed, just not remembered
     assert public_filters(long_address) == public.PublicFilters(pets=True)
+
+
+def test_the_district_filter_lists_the_districts_and_keeps_to_one(client):
+    _shelter("Cinema", 10, district="Centre")
+    _shelter("School", 10, district="Zachagansk")
+    _shelter("Gym", 10, district="centre")  # typed in another case: the same district
+    _shelter("Closed", 10, district="Derkul", status=Shelter.Status.CLOSED)
+    page = client.get("/")
+    body = page.content.decode()
+    assert re.findall(r"<option>([^<]+)</option>", body) == ["Centre", "Zachagansk", "centre"]
+    assert "Derkul" not in body  # no shelter taking people there
+    assert "Cinema</a>" in body and "· Centre ·" in body  # the district on each card
+    assert set(_names(client.get("/", {"district": "Centre"}))) == {"Cinema", "Gym"}
+    chosen = client.get("/", {"district": "Zachagansk"}).content.decode()
+    assert "<option selected>Zachagansk</option>" in chosen
+    assert "1 chosen" in chosen and '<details class="filter-box" open>' in chosen
+    assert _names(client.get("/", {"district": "Nowhere"})) == []
+
+
+def test_the_filters_fold_into_one_line_until_one_is_chosen(client):
+    _shelter("Cinema", 10, district="Centre")
+    body = client.get("/").content.decode()
+    assert '<details class="filter-box">' in body
+    assert '<a class="jump" href="#meals">' in body and '<h2 id="meals">' in body
+    assert '<p class="auto-refresh" hidden>' in body  # shown by refresh.js only
+
+
+def test_the_api_filters_by_district_and_for_a_man_on_his_own(client):
+    _shelter("Cinema", 10, district="Centre")
+    _shelter("Dormitory", 10, district="Centre", women_children_only=True)
+    _shelter("School", 10, district="Zachagansk")
+
+    def names(query: str) -> set[str]:
+        return {row["name"] for row in client.get(f"/api/v1/shelters/?{query}").json()}
+
+    assert names("district=centre") == {"Cinema", "Dormitory"}
+    assert names("district=Centre&single_man=true") == {"Cinema"}
+    assert names("single_man=true") == {"Cinema", "School"}
+    assert client.get("/api/v1/shelters/?district=" + "x" * 81).status_code == 422
+
+
+def test_the_shelter_page_says_opening_hours_and_lists_amenities(client):
+    allday = _shelter("Cinema", 10, has_showers=True, has_kitchen=True, has_heating=False)
+    nights = _shelter(
+        "School", 10, opens_at="20:00", closes_at="08:00", has_heating=False, has_wifi=False
+    )
+    body = client.get(reverse("public_shelter", args=[allday.pk])).content.decode()
+    assert "<dt>Opening hours</dt><dd>Day and night, 24 hours</dd>" in body
+    amenities = re.search(r'<ul class="amenities">(.*?)</ul>', body, re.S).group(1)
+    assert re.findall(r"<li>([^<]+)</li>", amenities) == ["showers", "kitchen"]
+    assert "·" not in amenities
+    body = client.get(reverse("public_shelter", args=[nights.pk])).content.decode()
+    assert "<dd>20:00\u201308:00</dd>" in body  # an en dash
+    assert "Hours: 20:00\u201308:00" in body  # on its card too
+    assert "Amenities" not in body  # none: no empty list

@@ -53,6 +53,7 @@ def test_public_page_in_the_browsers_language(city, phone, screenshot, locale):
 def test_filters_narrow_and_the_language_switch_keeps_them(city, phone, screenshot):
     page = phone("en-US")
     page.goto(city["url"] + "/")
+    page.click("details.filter-box summary")  # folded into one line on the first screen
     page.check("input[name=family]")
     page.click("form.filters button[type=submit]")
     assert _cards(page) == ["Cinema Park"]

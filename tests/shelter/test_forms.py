@@ -167,3 +167,34 @@ def test_a_space_with_people_cannot_be_deleted_in_the_form():
     formset = SpaceFormSet(data, instance=shelter, prefix="spaces")
     assert not formset.is_valid()
     assert "2 people are there" in str(formset.non_form_errors())
+
+
+@pytest.mark.parametrize("area", ["-5", "0", "0.5"])
+def test_a_floor_area_below_one_square_metre_is_refused_as_not_positive(area):
+    formset = SpaceFormSet(
+        _formset_data([{"name": "Hall", "floor_area_m2": area}]),
+        instance=Shelter(),
+        prefix="spaces",
+    )
+    assert not formset.is_valid()
+    errors = formset.forms[0].errors
+    assert errors["floor_area_m2"] == ["The floor area must be a positive number of m², e.g. 120."]
+    assert "places" not in errors  # not "0 people are here ... cannot be fewer than -2"
+
+
+def test_number_fields_carry_the_models_bounds_to_the_browser():
+    """A phone's number field offers what the database accepts, and no less (e.g. 0 people)."""
+    from coordination.forms import HouseholdForm, MealOfferForm
+
+    html = {
+        "size": str(HouseholdForm()["size"]),
+        "children": str(HouseholdForm()["children"]),
+        "portions": str(MealOfferForm()["portions"]),
+        "floor": str(SpaceFormSet(instance=Shelter(), prefix="spaces").forms[0]["floor_area_m2"]),
+        "latitude": str(ShelterForm()["latitude"]),
+    }
+    assert 'min="1"' in html["size"] and 'max="50"' in html["size"]
+    assert 'min="0"' in html["children"]
+    assert 'min="1"' in html["portions"] and 'max="10000"' in html["portions"]
+    assert 'min="1"' in html["floor"]
+    assert 'min="-90"' in html["latitude"] and 'max="90"' in html["latitude"]

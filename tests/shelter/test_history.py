@@ -1,5 +1,6 @@
 """Places and people over time: the hour-by-hour history and its SVG charts."""
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -162,3 +163,21 @@ def test_the_shelter_page_draws_the_charts(as_user, coordinator, history):
     body = page.content.decode()
     assert body.count('class="chart"') == 2
     assert "Last 7 days" in body
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_the_charts_coordinates_are_not_localised(language):
+    """ru and kk write 184,5 for 184.5: SVG reads that as two numbers and draws garbage."""
+    from django.utils import translation
+
+    points = [
+        OccupancyPoint(at=START + timedelta(hours=h), places=100, occupied=50) for h in range(26)
+    ]
+    with translation.override(language):
+        html = Template(
+            "{% load occupancy_charts %}"
+            "{% occupancy_chart points hours=24 title='t' chart_id='c' %}"
+        ).render(Context({"points": points}))
+    coordinates = re.findall(r'\s(?:x|y|x1|x2|y1|y2)="([^"]*)"', html)
+    assert coordinates and all(re.fullmatch(r"-?\d+(\.\d+)?", value) for value in coordinates)
+    assert re.search(r'x="[\d.]+" y="[\d.]+" text-anchor="middle">16:00</text>', html)

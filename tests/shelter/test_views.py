@@ -300,3 +300,20 @@ def test_phones_get_one_menu_button_and_the_page_keeps_ids_unique(as_user, volun
     ids = re.findall(r'\sid="([^"]+)"', body)
     assert len(ids) == len(set(ids))
     assert 'id="language-select"' in body and 'id="language-select-menu"' in body
+
+
+def test_history_shows_an_unchanged_count_as_confirmed(as_user, volunteer, shelter):
+    first, second = shelter.spaces.order_by("name")
+    Space.objects.filter(pk=first.pk).update(occupied=7)
+    client = as_user(volunteer)
+    # One save: the first row confirmed as it was, the second one's places raised.
+    client.post(
+        reverse("shelter:detail", args=[shelter.pk]),
+        _count_data(shelter, **{f"space-{second.pk}-places": 22}),
+    )
+    text = re.sub(
+        r"\s+", " ", client.get(reverse("shelter:detail", args=[shelter.pk])).content.decode()
+    )
+    assert "Auditorium 1 · Count: 7 confirmed (of 10)" in text
+    assert "Auditorium 2 · Count: 0 · places 20 → 22" in text
+    assert "7 → 7" not in text
