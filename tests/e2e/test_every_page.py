@@ -81,7 +81,7 @@ def city(live_server):
     alert = alert_raise(
         kind=Alert.Kind.NEARLY_FULL,
         level=Alert.Level.WARNING,
-        message="Кинотеатр Парк почти заполнен",
+        params={"shelter": cinema.name, "taken": 54, "places": 60, "free": 6, "percent": 90},
         city=cinema.city,
         shelter_id=cinema.pk,
         key=f"nearly_full:shelter:{cinema.pk}",
