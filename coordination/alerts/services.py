@@ -184,7 +184,9 @@ def _evaluate_capacity(
     )
     params = _capacity_params(shelter, figures, as_of)
     if small:
-        return _apply_small(changes, shelter=shelter, params=params, rule_by_kind=rule_by_kind)
+        return _apply_small(
+            changes, shelter=shelter, params=params, as_of=as_of, rule_by_kind=rule_by_kind
+        )
     return _apply(
         changes,
         rule_by_kind=rule_by_kind,
@@ -195,7 +197,9 @@ def _evaluate_capacity(
     )
 
 
-def _apply_small(changes: rules.Changes, *, shelter: Shelter, params: dict, rule_by_kind):
+def _apply_small(
+    changes: rules.Changes, *, shelter: Shelter, params: dict, as_of: datetime, rule_by_kind
+):
     """A small place: its full alert is quiet (no delivery, off the lists), folded into the
     city's alert of the hour, which is raised (and delivered) once. Returns that alert when
     this change raised it."""
@@ -203,9 +207,7 @@ def _apply_small(changes: rules.Changes, *, shelter: Shelter, params: dict, rule
         _clear(changes.clear_kinds, shelter_id=shelter.pk)
     if AlertKind.FULL not in changes.raise_kinds:
         return []
-    group, created = _small_filled_group(
-        shelter, when=datetime.fromisoformat(params["as_of"]), rule_by_kind=rule_by_kind
-    )
+    group, created = _small_filled_group(shelter, when=as_of, rule_by_kind=rule_by_kind)
     alert_raise(
         kind=AlertKind.FULL,
         level=AlertLevel.INFO,
