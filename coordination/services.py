@@ -181,9 +181,10 @@ def holds_expire_due(*, now: datetime | None = None) -> int:
 def stay_check_in(*, household_id: int, space_id: int, by: User) -> Stay:
     """Check a whole household into one space (all members or none).
 
-    Uses the household's hold when it is for this space; a hold elsewhere is released. A
-    retried submit finds the household checked in and raises AlreadyCheckedIn, changing
-    nothing. Raises SpaceFull or ShelterClosed from the occupancy service.
+    Uses the household's hold when it is for this space (a shelter put on standby since
+    still receives it); a hold elsewhere is released. A retried submit finds the household
+    checked in and raises AlreadyCheckedIn, changing nothing. Raises SpaceFull or
+    ShelterClosed from the occupancy service.
     """
     with transaction.atomic():
         household = _lock_household(household_id)
@@ -197,11 +198,16 @@ def stay_check_in(*, household_id: int, space_id: int, by: User) -> Stay:
         hold = household.holds.filter(status=HoldStatus.ACTIVE).first()
         shelter_ids = {_shelter_of(space_id)} | ({_shelter_of(hold.space_id)} if hold else set())
         shelter_services.shelters_lock(sorted(shelter_ids))
+        arriving_on_hold = hold is not None and hold.space_id == space_id
         if hold:
-            status = HoldStatus.CHECKED_IN if hold.space_id == space_id else HoldStatus.RELEASED
+            status = HoldStatus.CHECKED_IN if arriving_on_hold else HoldStatus.RELEASED
             _hold_end(hold, status, by)
         shelter_services.occupancy_change(
-            space_id=space_id, delta=household.size, reason=OccupancyReason.CHECK_IN, by=by
+            space_id=space_id,
+            delta=household.size,
+            reason=OccupancyReason.CHECK_IN,
+            by=by,
+            expected=arriving_on_hold,  # a shelter on standby still receives those it promised
         )
         stay = Stay.objects.create(
             household=household, space_id=space_id, people=household.size, checked_in_by=by

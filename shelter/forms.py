@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import MAX_PLACES, Shelter, ShelterStatus, Space, sphere_capacity
+from .models import MAX_PLACES, Shelter, Space, StatusAction, sphere_capacity
 from .services import SpaceCount
 
 _BIG_NUMBER = {"class": "form-control form-control-lg text-center", "inputmode": "numeric"}
@@ -256,7 +256,32 @@ SpaceFormSet = forms.inlineformset_factory(
 )
 
 
-class StatusForm(forms.Form):
-    status = forms.ChoiceField(
-        choices=[(s.value, s.label) for s in ShelterStatus if s != ShelterStatus.FULL]
-    )
+class StatusActionForm(forms.Form):
+    """Open, mark full, standby or close: one button each, on the shelter page and panel."""
+
+    action = forms.ChoiceField(choices=StatusAction.choices)
+
+
+def status_done_message(shelter: Shelter, *, action: StatusAction, people: int) -> str:
+    """What the action did, in words: `people` are those checked in or expected there."""
+    if action == StatusAction.FULL:
+        return _(
+            "%(shelter)s is marked full: nobody new is offered its places; people held or "
+            "checked in still come and go. Open it again when it can take people."
+        ) % {"shelter": shelter.name}
+    if action == StatusAction.STANDBY:
+        if not people:
+            return _("%(shelter)s is on standby: it takes nobody until it is opened.") % {
+                "shelter": shelter.name
+            }
+        return ngettext(
+            "%(shelter)s is on standby: nobody new is offered its places. The %(people)d "
+            "person checked in or expected stays; check-out works as usual.",
+            "%(shelter)s is on standby: nobody new is offered its places. The %(people)d "
+            "people checked in or expected stay; check-out works as usual.",
+            people,
+        ) % {"shelter": shelter.name, "people": people}
+    return _("%(shelter)s is now %(status)s.") % {
+        "shelter": shelter.name,
+        "status": shelter.get_status_display(),
+    }

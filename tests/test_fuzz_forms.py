@@ -192,7 +192,7 @@ def test_meal_claim_form(volunteer_client, shelter, shelter_id, portions, submis
 @given(status=VALUE)
 def test_status_form(client, manager, shelter, status):
     client.force_login(manager)
-    _post(client, reverse("shelter:set_status", args=[shelter.pk]), _form(status=status))
+    _post(client, reverse("shelter:set_status", args=[shelter.pk]), _form(action=status))
 
 
 @pytest.mark.django_db

@@ -110,7 +110,12 @@ def city_meals(city: str, day: date) -> rules.CityMeals:
     portions = MealOffer.objects.filter(city=city, date=day).aggregate(
         n=Coalesce(Sum("portions"), 0)
     )["n"]
-    people = _city_spaces(city).aggregate(n=Coalesce(Sum("occupied"), 0))["n"]
+    # Everyone staying eats: shelters on standby take nobody new but keep their people.
+    people = (
+        Space.objects.filter(shelter__city=city)
+        .exclude(shelter__status=Shelter.Status.CLOSED)
+        .aggregate(n=Coalesce(Sum("occupied"), 0))["n"]
+    )
     return rules.CityMeals(portions=portions, people=people)
 
 

@@ -15,6 +15,7 @@ from .shelters import (
     ShelterMembership,
     ShelterQuerySet,
     ShelterStatus,
+    StatusAction,
 )
 from .spaces import (
     MAX_PLACES,
@@ -43,5 +44,6 @@ __all__ = [
     "ShelterQuerySet",
     "ShelterStatus",
     "Space",
+    "StatusAction",
     "sphere_capacity",
 ]

@@ -54,6 +54,15 @@ class ShelterStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class StatusAction(models.TextChoices):
+    """What a manager or coordinator may ask of a shelter's status, on its page or panel."""
+
+    OPEN = "open", _("Open")
+    FULL = "full", _("Mark full")
+    STANDBY = "standby", _("Standby")
+    CLOSE = "closed", _("Close")
+
+
 # A full shelter still receives people: a bed may be freed any minute and its count decides.
 TAKING_PEOPLE = [ShelterStatus.OPEN, ShelterStatus.FULL]
 
