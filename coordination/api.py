@@ -4,7 +4,6 @@ Everything here is read from the public snapshot: no personal data, no database 
 the snapshot is cached.
 """
 
-import csv
 import json
 from datetime import date, datetime
 
@@ -14,6 +13,8 @@ from django.utils import timezone
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
 from pydantic import BaseModel
+
+from shelter.spreadsheets import csv_lines, export_time, yes_no
 
 from . import public
 from .clients import public_rate_limit
@@ -171,11 +172,22 @@ HXL_COLUMNS = [
     ("district", "#adm3+name", lambda s: s.district),
     ("latitude", "#geo+lat", lambda s: s.latitude if s.latitude is not None else ""),
     ("longitude", "#geo+lon", lambda s: s.longitude if s.longitude is not None else ""),
+    ("phone", "#contact+phone", lambda s: s.phone),
     ("status", "#status", lambda s: s.public_status),
     ("places", "#capacity", lambda s: s.places),
     ("occupied", "#reached", lambda s: s.occupied),
     ("free", "#capacity+free", lambda s: s.free),
-    ("updated_at", "#date+updated", lambda s: s.updated_at.isoformat() if s.updated_at else ""),
+    # The rules, as on the page: yes or no for each.
+    ("accepts_families", "#indicator+families", lambda s: yes_no(s.accepts_families)),
+    (
+        "women_children_only",
+        "#indicator+women_children_only",
+        lambda s: yes_no(s.women_children_only),
+    ),
+    ("men_only", "#indicator+men_only", lambda s: yes_no(s.men_only)),
+    ("pets_allowed", "#indicator+pets", lambda s: yes_no(s.pets_allowed)),
+    ("wheelchair_accessible", "#indicator+wheelchair", lambda s: yes_no(s.wheelchair_accessible)),
+    ("updated_at", "#date+updated", lambda s: export_time(s.updated_at)),
 ]
 
 
@@ -189,9 +201,8 @@ def hxl_rows(shelters):
 
 @public_rate_limit
 def shelters_csv(request):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    """The public HXL file; cells a spreadsheet would run as a formula are defused."""
+    rows = hxl_rows(public.shelters_for_api(public.snapshot(), public.PublicFilters()))
+    response = HttpResponse("".join(csv_lines(rows)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="shelters.csv"'
-    csv.writer(response).writerows(
-        hxl_rows(public.shelters_for_api(public.snapshot(), public.PublicFilters()))
-    )
     return response
