@@ -55,6 +55,11 @@ class ShelterOut(Schema):
     free: int
     largest_free_space: int
     updated_at: datetime | None
+    is_private_home: bool = Field(
+        description="A resident's flat or house: address and coordinates are left out and the "
+        "phone is the coordinators'; the address is given to a household when places are held "
+        "for it."
+    )
 
 
 class MealOut(Schema):

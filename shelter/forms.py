@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import MAX_PLACES, Shelter, Space, StatusAction, sphere_capacity
+from .models import MAX_PLACES, PRIVATE_KINDS, Shelter, Space, StatusAction, sphere_capacity
 from .services import SpaceCount
 
 _BIG_NUMBER = {"class": "form-control form-control-lg text-center", "inputmode": "numeric"}
@@ -140,6 +140,11 @@ class ShelterForm(forms.ModelForm):
         }
         help_texts = {
             "opens_at": _("Leave both times empty if open all day; e.g. 20:00-08:00 for nights."),
+            "kind": _(
+                "Apartments and private homes: the public sees the name, the district and the "
+                "coordinators' phone only; the address and the phone below are given to a "
+                "household when places are held for it."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -167,6 +172,15 @@ class ShelterForm(forms.ModelForm):
         data = super().clean()
         if data.get("men_only") and data.get("women_children_only"):
             self.add_error("men_only", _("Choose men only or women and children only, not both."))
+        name, address = data.get("name") or "", (data.get("address") or "").strip()
+        if data.get("kind") in PRIVATE_KINDS and address and address.casefold() in name.casefold():
+            self.add_error(
+                "name",
+                _(
+                    "The name is shown to everyone: leave the address out of it, "
+                    "e.g. Flat on Ikhsanova St."
+                ),
+            )
         return data
 
 
