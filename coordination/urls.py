@@ -8,7 +8,8 @@ from django.views.i18n import set_language
 from .alerts import views as alerts
 from .api import api, shelters_csv
 from .lockouts import views as lockouts
-from .views import dashboard, health, households, meals, public, start
+from .meals import views as meals
+from .views import dashboard, health, households, public, start
 
 coordination_patterns = (
     [

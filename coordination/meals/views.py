@@ -13,10 +13,11 @@ from django.views.decorators.http import require_POST
 from shelter.errors import ShelterError
 from shelter.selectors import shelters_to_choose
 
-from .. import access, selectors, services
+from .. import access
 from ..errors import ClaimAlreadySaved
-from ..forms import MealClaimForm, MealOfferForm
-from ..models import MealClaim, MealOffer
+from . import selectors, services
+from .forms import MealClaimForm, MealOfferForm
+from .models import MealClaim, MealOffer
 
 
 @login_required
