@@ -79,6 +79,7 @@ class MealOut(Schema):
     halal: bool
     for_children: bool
     delivery: str
+    public_notes: str = Field(description="The provider's words for everyone, e.g. plov and tea")
 
 
 class VersionOut(Schema):

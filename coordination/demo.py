@@ -26,6 +26,7 @@ from shelter.models import (
 
 from . import services
 from .access import MEAL_PROVIDER_GROUP
+from .meals.models import MealProvider
 from .models import Household, MealOffer
 
 
@@ -248,9 +249,12 @@ def _meals(shelters: dict, provider) -> None:
         ("Aigul (resident)", shelters["School No. 9 gym"], "", 30, {"for_children": True}),
     ]
     for name, shelter, address, portions, tags in offers:
+        organisation, _created = MealProvider.objects.get_or_create(name=name)
+        if name == "Café Dastarkhan":
+            organisation.memberships.get_or_create(user=provider)
         services.meal_offer_save(
             offer=MealOffer(
-                provider=name,
+                provider=organisation,
                 shelter=shelter,
                 address=address,
                 date=now.date(),

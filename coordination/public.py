@@ -126,6 +126,7 @@ class PublicMeal:
     halal: bool
     for_children: bool
     delivery: str
+    public_notes: str = ""  # the provider's words for everyone ("plov and tea")
 
     def get_delivery_display(self) -> str:
         return MealOffer.Delivery(self.delivery).label
@@ -351,7 +352,7 @@ def _build(version: int) -> Snapshot:
         _public_meal(offer)
         for offer in MealOffer.objects.current(timezone.now())
         .with_remaining()
-        .select_related("shelter")
+        .select_related("provider", "shelter")
     ]
     return Snapshot(version=version, shelters=shelters, meals=meals)
 
@@ -411,7 +412,7 @@ def _meal_address(offer: MealOffer) -> str:
 def _public_meal(offer: MealOffer) -> PublicMeal:
     return PublicMeal(
         id=offer.pk,
-        provider=offer.provider,
+        provider=offer.provider.name,
         place=offer.shelter.name if offer.shelter_id else offer.address,
         address=_meal_address(offer),
         shelter_id=offer.shelter_id,
@@ -426,6 +427,7 @@ def _public_meal(offer: MealOffer) -> PublicMeal:
         halal=offer.halal,
         for_children=offer.for_children,
         delivery=offer.delivery,
+        public_notes=offer.public_notes,
     )
 
 

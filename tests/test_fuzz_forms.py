@@ -154,9 +154,11 @@ def test_place_forms(coordinator_client, shelter, space, action):
 @pytest.mark.django_db
 @FUZZ
 @given(date=VALUE, starts=VALUE, ends=VALUE, portions=VALUE, shelter_id=VALUE, delivery=VALUE)
-def test_meal_offer_form(coordinator_client, date, starts, ends, portions, shelter_id, delivery):
+def test_meal_offer_form(
+    coordinator_client, cafe, date, starts, ends, portions, shelter_id, delivery
+):
     data = _form(
-        provider="Café",
+        provider=cafe.pk,
         address="Lenin 1",
         city="Uralsk",
         date=date,

@@ -107,9 +107,11 @@ def city_free_places(city: str) -> rules.CityFreePlaces:
 
 
 def city_meals(city: str, day: date) -> rules.CityMeals:
-    portions = MealOffer.objects.filter(city=city, date=day).aggregate(
-        n=Coalesce(Sum("portions"), 0)
-    )["n"]
+    portions = (
+        MealOffer.objects.not_cancelled()
+        .filter(city=city, date=day)
+        .aggregate(n=Coalesce(Sum("portions"), 0))["n"]
+    )
     # Everyone staying eats: shelters on standby take nobody new but keep their people.
     people = (
         Space.objects.filter(shelter__city=city)
@@ -226,8 +228,10 @@ def city_summary(city: str, day: date) -> CitySummary:
         Q(registered_at__city=city) | Q(registered_at__isnull=True),
         status=HouseholdStatus.WAITING,
     ).aggregate(households=Count("pk"), people=Coalesce(Sum("size"), 0))
-    meals = MealOffer.objects.filter(city=city, date=day).aggregate(
-        portions=Coalesce(Sum("portions"), 0), claimed=Coalesce(Sum("claimed"), 0)
+    meals = (
+        MealOffer.objects.not_cancelled()
+        .filter(city=city, date=day)
+        .aggregate(portions=Coalesce(Sum("portions"), 0), claimed=Coalesce(Sum("claimed"), 0))
     )
     alerts = list(
         Alert.objects.unacknowledged()

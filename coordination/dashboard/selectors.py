@@ -279,7 +279,7 @@ def _place_groups(groups: list[WaitingGroup], shelters: list[Shelter]) -> None:
 def _totals(shelters: list[Shelter], groups: list[WaitingGroup], *, now, city: str) -> CityTotals:
     taking = [s for s in shelters if s.takes_people]
     local_midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    meals = MealOffer.objects.filter(date=local_midnight.date())
+    meals = MealOffer.objects.not_cancelled().filter(date=local_midnight.date())
     if city:
         meals = meals.filter(city=city)
     meal_sums = meals.aggregate(

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from shelter.models import Shelter
 
 from ..forms import _helper
-from .models import MAX_PORTIONS, MealOffer
+from .models import MAX_PORTIONS, MealOffer, MealProvider
 
 
 class MealOfferForm(forms.ModelForm):
@@ -29,6 +29,7 @@ class MealOfferForm(forms.ModelForm):
             "for_children",
             "delivery",
             "contact",
+            "public_notes",
             "notes",
         ]
         widgets = {
@@ -40,15 +41,22 @@ class MealOfferForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, providers=None, **kwargs):
+        """`providers`: those the user posts for (every one for a coordinator)."""
         super().__init__(*args, **kwargs)
+        field = self.fields["provider"]
+        field.queryset = providers if providers is not None else MealProvider.objects.none()
+        field.empty_label = None
+        if len(field.queryset) == 1:  # the usual case: one's own organisation, nothing to choose
+            field.widget = forms.HiddenInput()
+            self.provider_name = field.queryset[0].name
         self.fields["shelter"].queryset = Shelter.objects.order_by("name")
         self.fields["shelter"].required = False
         self.helper = _helper(
             Fieldset(_("Who and where"), "provider", "shelter", "address", "city"),
             Fieldset(_("When"), "date", Div("starts_at", "ends_at")),
             Fieldset(_("What"), "portions", "hot_meal", "vegetarian", "halal", "for_children"),
-            Fieldset(_("How"), "delivery", "contact", "notes"),
+            Fieldset(_("How"), "delivery", "contact", "public_notes", "notes"),
             submit=_("Save offer"),
         )
 

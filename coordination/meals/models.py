@@ -1,9 +1,14 @@
-"""Meals: offers of portions by providers, and the claims shelters make on them."""
+"""Meals: providers (organisations with members), their offers, and shelters' claims.
+
+A provider is an organisation (a café, a volunteer kitchen, a resident cooking at home) that
+one or more users post for; each of them sees and edits only their provider's offers.
+"""
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,13 +23,92 @@ class Delivery(models.TextChoices):
     PICKUP = "pickup", _("Pick-up")
 
 
+class MealProvider(models.Model):
+    """An organisation that offers meals; its members post and edit its offers."""
+
+    name = models.CharField(
+        _("name"),
+        max_length=120,
+        validators=[validate_plain_text],
+        help_text=_("Café, volunteer kitchen or person, as shelters and the public know it"),
+    )
+    city = models.CharField(
+        _("city"), max_length=80, default="Uralsk", validators=[validate_plain_text]
+    )
+    phone = models.CharField(
+        _("phone"),
+        max_length=40,
+        blank=True,
+        validators=[validate_phone],
+        help_text=_("For shelters and coordinators; new offers start with it as their contact."),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="MealProviderMember",
+        related_name="meal_providers",
+        verbose_name=_("members"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("meal provider")
+        verbose_name_plural = _("meal providers")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="coordination_mealprovider_unique_name",
+                violation_error_message=_("A meal provider of this name exists already."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MealProviderMember(models.Model):
+    """A user who posts meal offers for a provider."""
+
+    provider = models.ForeignKey(MealProvider, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="meal_provider_memberships",
+        verbose_name=_("user"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "user"], name="coordination_mealprovidermember_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.provider}"
+
+
 class MealOfferQuerySet(models.QuerySet):
-    def current(self, now):
-        """Offers whose time window has not passed yet (today's and later)."""
+    def window_open(self, now):
+        """Offers whose time window has not passed yet (today's and later), cancelled or not."""
         local = timezone.localtime(now)
         return self.filter(
             Q(date__gt=local.date()) | Q(date=local.date(), ends_at__gt=local.time())
         ).order_by("date", "starts_at", "pk")
+
+    def not_cancelled(self):
+        return self.filter(cancelled_at__isnull=True)
+
+    def current(self, now):
+        """Offers still on: not cancelled, and their window has not passed yet."""
+        return self.window_open(now).not_cancelled()
+
+    def of_member(self, user):
+        """Offers of the providers the user posts for."""
+        return self.filter(provider__memberships__user=user)
 
     def with_remaining(self):
         return self.annotate(remaining=F("portions") - F("claimed"))
@@ -35,11 +119,8 @@ class MealOffer(models.Model):
 
     Delivery = Delivery
 
-    provider = models.CharField(
-        _("provider"),
-        max_length=120,
-        validators=[validate_plain_text],
-        help_text=_("Café, volunteer kitchen or person"),
+    provider = models.ForeignKey(
+        MealProvider, on_delete=models.PROTECT, related_name="offers", verbose_name=_("provider")
     )
     shelter = models.ForeignKey(
         Shelter,
@@ -70,12 +151,29 @@ class MealOffer(models.Model):
         _("delivery"), max_length=10, choices=Delivery.choices, default=Delivery.PICKUP
     )
     contact = models.CharField(_("contact"), max_length=40, blank=True, validators=[validate_phone])
-    notes = models.TextField(_("notes"), blank=True, max_length=1000)
+    public_notes = models.CharField(
+        _("for the public"),
+        max_length=300,
+        blank=True,
+        validators=[validate_plain_text],
+        help_text=_("Shown to everyone with the offer, e.g. plov and tea, bring a bowl."),
+    )
+    notes = models.TextField(
+        _("notes for shelters"),
+        blank=True,
+        max_length=1000,
+        help_text=_("Seen by shelter volunteers and coordinators, not by the public."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="meal_offers"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # A cancelled offer leaves every list; its claims are released and their shelters told.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = MealOfferQuerySet.as_manager()
 
@@ -118,6 +216,10 @@ class MealOffer(models.Model):
         return self.portions - self.claimed
 
     @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
     def place(self) -> str:
         return self.shelter.name if self.shelter_id else self.address
 
@@ -140,6 +242,8 @@ class MealClaim(models.Model):
     )
     # The claim form's one-time token: a form sent twice (a network retry) claims once.
     submission = models.UUIDField(null=True, blank=True, editable=False)
+    # Released because the provider cancelled the offer: the shelter's volunteers are told.
+    offer_cancelled = models.BooleanField(_("offer cancelled"), default=False)
 
     class Meta:
         verbose_name = _("meal claim")
@@ -148,6 +252,10 @@ class MealClaim(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="coordination_mealclaim_portions_positive", condition=Q(portions__gte=1)
+            ),
+            models.CheckConstraint(
+                name="coordination_mealclaim_cancelled_is_released",
+                condition=Q(offer_cancelled=False) | Q(released_at__isnull=False),
             ),
             models.UniqueConstraint(
                 fields=["offer", "submission"],
