@@ -1,5 +1,7 @@
 """Who may see and act on households and meal offers.
 
+A meal offer is its provider's: any member of the provider edits or cancels it.
+
 A household's personal data is for coordinators and the volunteers of the shelter it was
 registered at, stays in, or is expected at (an active hold), and whoever registered it.
 Volunteers of a shelter taking people also see the city's waiting list without personal data
@@ -11,7 +13,8 @@ from django.db.models import Q
 from shelter.access import can_log_beds, is_coordinator
 from shelter.models import Shelter, Space
 
-from .models import HoldStatus, Household, HouseholdStatus, MealClaim, MealOffer
+from .meals.models import MealClaim, MealOffer, MealProviderMember
+from .models import HoldStatus, Household, HouseholdStatus
 
 MEAL_PROVIDER_GROUP = "Meal provider"
 
@@ -62,7 +65,14 @@ def can_check_in_at(user, shelter: Shelter) -> bool:
 
 
 def can_offer_meals(user) -> bool:
-    return user.is_authenticated and user.has_perm("coordination.add_mealoffer")
+    """The Meal provider group (and coordinators), or a member of a provider (added in the
+    admin): they post offers for their provider."""
+    if not user.is_authenticated:
+        return False
+    return (
+        user.has_perm("coordination.add_mealoffer")
+        or MealProviderMember.objects.filter(user=user).exists()
+    )
 
 
 def start_page_for(user) -> str:
@@ -75,7 +85,13 @@ def start_page_for(user) -> str:
 
 
 def can_edit_offer(user, offer: MealOffer) -> bool:
-    return is_coordinator(user) or (can_offer_meals(user) and offer.created_by_id == user.pk)
+    """Coordinators, and the members of the offer's provider (whoever of them posted it)."""
+    if is_coordinator(user):
+        return True
+    return (
+        can_offer_meals(user)
+        and MealProviderMember.objects.filter(provider_id=offer.provider_id, user=user).exists()
+    )
 
 
 def can_release_claim(user, claim: MealClaim) -> bool:

@@ -1,6 +1,7 @@
-"""Admin for arrivals and meals. Phones are masked in lists; counts are never edited here.
+"""Admin for arrivals. Phones are masked in lists; counts are never edited here.
 
-Also the admin site itself: its titles, and an index that leads to the dashboard.
+Also the admin site itself: its titles, and an index that leads to the dashboard. Meals have
+their own admin (meals/admin.py).
 """
 
 from django.contrib import admin
@@ -21,7 +22,8 @@ from .alerts import admin as alerts_admin  # noqa: F401  (registers the alert mo
 from .dashboard import exports
 from .dashboard.services import export_record
 from .lockouts import admin as lockouts_admin  # noqa: F401  (coordinators unlock logins)
-from .models import Hold, Household, MealClaim, MealOffer, Stay
+from .meals import admin as meals_admin  # noqa: F401  (offers, claims, providers)
+from .models import Hold, Household, Stay
 
 admin.site.site_header = _("Shelter coordination")
 admin.site.site_title = _("Shelter coordination admin")
@@ -144,42 +146,3 @@ class HoldAdmin(ReadOnly, admin.ModelAdmin):
     list_filter = ["status", "expires_at"]
     list_select_related = ["household", "space__shelter"]
     search_fields = ["space__shelter__name", "space__name"]
-
-
-class MealClaimInline(admin.TabularInline):
-    model = MealClaim
-    extra = 0
-    fields = ["shelter", "portions", "claimed_by", "claimed_at", "released_at"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(MealOffer)
-class MealOfferAdmin(admin.ModelAdmin):
-    list_display = [
-        "provider",
-        "date",
-        "starts_at",
-        "ends_at",
-        "portions",
-        "claimed",
-        "shelter",
-        "city",
-    ]
-    list_filter = ["date", "city", "hot_meal", "vegetarian", "halal", "for_children", "delivery"]
-    search_fields = ["provider", "address", "shelter__name"]
-    list_select_related = ["shelter"]
-    readonly_fields = ["claimed", "created_by", "created_at", "updated_at"]
-    autocomplete_fields = ["shelter"]
-    inlines = [MealClaimInline]
-
-
-@admin.register(MealClaim)
-class MealClaimAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ["offer", "shelter", "portions", "claimed_at", "released_at"]
-    list_filter = ["claimed_at", "shelter__city"]
-    list_select_related = ["offer", "shelter"]
-    search_fields = ["shelter__name", "offer__provider"]

@@ -14,7 +14,7 @@ from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
 from pydantic import BaseModel
 
-from shelter.spreadsheets import csv_lines
+from shelter.spreadsheets import csv_lines, export_time, yes_no
 
 from . import public
 from .models import MAX_HOUSEHOLD
@@ -54,6 +54,11 @@ class ShelterOut(Schema):
     free: int
     largest_free_space: int
     updated_at: datetime | None
+    is_private_home: bool = Field(
+        description="A resident's flat or house: address and coordinates are left out and the "
+        "phone is the coordinators'; the address is given to a household when places are held "
+        "for it."
+    )
 
 
 class MealOut(Schema):
@@ -73,6 +78,7 @@ class MealOut(Schema):
     halal: bool
     for_children: bool
     delivery: str
+    public_notes: str = Field(description="The provider's words for everyone, e.g. plov and tea")
 
 
 class VersionOut(Schema):
@@ -196,11 +202,22 @@ HXL_COLUMNS = [
     ("district", "#adm3+name", lambda s: s.district),
     ("latitude", "#geo+lat", lambda s: s.latitude if s.latitude is not None else ""),
     ("longitude", "#geo+lon", lambda s: s.longitude if s.longitude is not None else ""),
+    ("phone", "#contact+phone", lambda s: s.phone),
     ("status", "#status", lambda s: s.public_status),
     ("places", "#capacity", lambda s: s.places),
     ("occupied", "#reached", lambda s: s.occupied),
     ("free", "#capacity+free", lambda s: s.free),
-    ("updated_at", "#date+updated", lambda s: s.updated_at.isoformat() if s.updated_at else ""),
+    # The rules, as on the page: yes or no for each.
+    ("accepts_families", "#indicator+families", lambda s: yes_no(s.accepts_families)),
+    (
+        "women_children_only",
+        "#indicator+women_children_only",
+        lambda s: yes_no(s.women_children_only),
+    ),
+    ("men_only", "#indicator+men_only", lambda s: yes_no(s.men_only)),
+    ("pets_allowed", "#indicator+pets", lambda s: yes_no(s.pets_allowed)),
+    ("wheelchair_accessible", "#indicator+wheelchair", lambda s: yes_no(s.wheelchair_accessible)),
+    ("updated_at", "#date+updated", lambda s: export_time(s.updated_at)),
 ]
 
 

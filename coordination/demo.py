@@ -26,6 +26,7 @@ from shelter.models import (
 
 from . import services
 from .access import MEAL_PROVIDER_GROUP
+from .meals.models import MealProvider
 from .models import Household, MealOffer
 
 
@@ -42,7 +43,11 @@ LOGINS = [
     DemoLogin("cinema-manager", "uralsk-cinema", "Shelter manager of Cinema Park"),
     DemoLogin("aigerim", "uralsk-volunteer", "Volunteer at Cinema Park and School No. 9 gym"),
     DemoLogin("dmitry", "uralsk-volunteer", "Volunteer at the Yunost sports hall"),
-    DemoLogin("cafe-dastarkhan", "uralsk-meals", "Meal provider (Café Dastarkhan)"),
+    DemoLogin("cafe-dastarkhan", "uralsk-meals", "Meal provider: Café Dastarkhan"),
+    DemoLogin(
+        "st-michaels-kitchen", "uralsk-kitchen", "Meal provider: Volunteer kitchen of St. Michael's"
+    ),
+    DemoLogin("aigul-kitchen", "uralsk-home", "Meal provider: Aigul's home kitchen (a resident)"),
 ]
 
 URALSK = (Decimal("51.2333"), Decimal("51.3667"))
@@ -92,19 +97,21 @@ SHELTERS = [
     ),
 ]
 
+# Flats offered by residents: (street, number and flat, district, places, occupied). The
+# public sees "Flat on <street>" and the district; the exact address goes to those sent there.
 APARTMENT_STREETS = [
-    ("Kurmangazy Street 12, apt 4", 4, 2),
-    ("Sarayshyk Street 7, apt 31", 3, 3),
-    ("Dostyk Avenue 201, apt 58", 6, 1),
-    ("Mametova Street 3, apt 9", 2, 0),
-    ("Zhambyl Street 88, apt 14", 5, 5),
-    ("Ikhsanova Street 40, apt 2", 4, 0),
-    ("Chapaev Street 19, apt 22", 3, 1),
-    ("Lenin Street 60, apt 7", 2, 2),
-    ("Kazakhstan Avenue 5, apt 101", 6, 3),
-    ("Temir Masin Street 11, apt 3", 4, 4),
-    ("Aitiev Street 28, apt 45", 3, 0),
-    ("Abay Avenue 120, apt 12", 5, 2),
+    ("Kurmangazy St", "12, apt 4", "Centre", 4, 2),
+    ("Sarayshyk St", "7, apt 31", "Zachagansk", 3, 3),
+    ("Dostyk Ave", "201, apt 58", "Centre", 6, 1),
+    ("Mametova St", "3, apt 9", "Centre", 2, 0),
+    ("Zhambyl St", "88, apt 14", "Derkul", 5, 5),
+    ("Ikhsanova St", "40, apt 2", "Centre", 4, 0),
+    ("Chapaev St", "19, apt 22", "Old Town", 3, 1),
+    ("Lenin St", "60, apt 7", "Old Town", 2, 2),
+    ("Kazakhstan Ave", "5, apt 101", "Zachagansk", 6, 3),
+    ("Temir Masin St", "11, apt 3", "Derkul", 4, 4),
+    ("Aitiev St", "28, apt 45", "Centre", 3, 0),
+    ("Abay Ave", "120, apt 12", "Zachagansk", 5, 2),
 ]
 
 
@@ -163,7 +170,7 @@ def load_demo_data() -> bool:
     manager = _user(LOGINS[1], SHELTER_MANAGER_GROUP)
     aigerim = _user(LOGINS[2], VOLUNTEER_GROUP)
     dmitry = _user(LOGINS[3], VOLUNTEER_GROUP)
-    cafe = _user(LOGINS[4], MEAL_PROVIDER_GROUP)
+    cooks = [_user(login, MEAL_PROVIDER_GROUP) for login in LOGINS[4:7]]
     if Shelter.objects.exists():
         return False
     with transaction.atomic():
@@ -172,25 +179,27 @@ def load_demo_data() -> bool:
             phone = f"+7 711 250 {index + 11} 00"  # invented numbers, like everything here
             created[name] = shelter = _shelter(name, kind, address, district, offset, rules, phone)
             _fill(shelter, spaces, by=coordinator)
-        for index, (address, places, occupied) in enumerate(APARTMENT_STREETS, start=1):
+        for index, (street, number, district, places, occupied) in enumerate(
+            APARTMENT_STREETS, start=1
+        ):
             offset = (f"{(index % 5 - 2) * 0.006:.4f}", f"{(index % 7 - 3) * 0.005:.4f}")
             shelter = _shelter(
-                f"Apartment offered by a resident #{index}",
+                f"Flat on {street}",
                 Shelter.Kind.APARTMENT,
-                address,
-                "",
+                f"{street} {number}",
+                district,
                 offset,
                 {"accepts_families": True, "pets_allowed": index % 3 == 0},
-                f"+7 705 300 {index:02d} {index * 7:02d}",
+                f"+7 705 300 {index:02d} {index * 7:02d}",  # the host's own: never public
             )
-            _fill(shelter, [("Apartment", places, occupied)], by=coordinator)
+            _fill(shelter, [("Flat", places, occupied)], by=coordinator)
         _assign(created["Cinema Park"], manager, MembershipRole.MANAGER)
         _assign(created["Cinema Park"], aigerim, MembershipRole.VOLUNTEER)
         _assign(created["School No. 9 gym"], aigerim, MembershipRole.VOLUNTEER)
         _assign(created["Yunost sports hall"], dmitry, MembershipRole.VOLUNTEER)
     with transaction.atomic():
         _arrivals(created, aigerim, coordinator)
-        _meals(created, cafe)
+        _meals(created, cooks)
     return True
 
 
@@ -232,25 +241,46 @@ def _arrivals(shelters: dict, volunteer, coordinator) -> None:
     services.hold_create(household_id=households[1].pk, space_id=dormitory.pk, by=volunteer)
 
 
-def _meals(shelters: dict, provider) -> None:
-    now = timezone.localtime()
-    start_of_window = max(now - timedelta(hours=1), now.replace(hour=0, minute=0))
-    end_of_window = min(now + timedelta(hours=4), now.replace(hour=23, minute=59))
-    offers = [
-        ("Café Dastarkhan", shelters["Cinema Park"], "", 120, {"halal": True}),
+# Meal providers, each an organisation with its own login: (name, phone, its offer today:
+# at shelter or address, portions, what the public reads, tags).
+PROVIDERS = [
+    (
+        "Café Dastarkhan",
+        "+7 711 251 40 40",
+        ("Cinema Park", "", 120, "Plov and tea", {"halal": True}),
+    ),
+    (
+        "Volunteer kitchen of St. Michael's",
+        "+7 711 252 17 17",
         (
-            "Volunteer kitchen of St. Michael's",
             None,
             "Lenin Street 40, yard",
             80,
+            "Vegetable soup and bread; bring a bowl",
             {"vegetarian": True},
         ),
-        ("Aigul (resident)", shelters["School No. 9 gym"], "", 30, {"for_children": True}),
-    ]
-    for name, shelter, address, portions, tags in offers:
+    ),
+    (
+        "Aigul's home kitchen",
+        "+7 705 310 22 22",
+        ("School No. 9 gym", "", 30, "Porridge and compote for children", {"for_children": True}),
+    ),
+]
+
+
+def _meals(shelters: dict, cooks: list) -> None:
+    """Each provider with its member (one login each) and today's offer."""
+    now = timezone.localtime()
+    start_of_window = max(now - timedelta(hours=1), now.replace(hour=0, minute=0))
+    end_of_window = min(now + timedelta(hours=4), now.replace(hour=23, minute=59))
+    for (name, phone, offer), cook in zip(PROVIDERS, cooks, strict=True):
+        provider = MealProvider.objects.create(name=name, phone=phone)
+        provider.memberships.create(user=cook)
+        shelter_name, address, portions, public_notes, tags = offer
+        shelter = shelters[shelter_name] if shelter_name else None
         services.meal_offer_save(
             offer=MealOffer(
-                provider=name,
+                provider=provider,
                 shelter=shelter,
                 address=address,
                 date=now.date(),
@@ -258,10 +288,12 @@ def _meals(shelters: dict, provider) -> None:
                 ends_at=_clock(end_of_window),
                 portions=portions,
                 delivery=MealOffer.Delivery.DELIVERED if shelter else MealOffer.Delivery.PICKUP,
+                contact=phone,
+                public_notes=public_notes,
                 **tags,
             ),
             fields=[],
-            by=provider,
+            by=cook,
         )
 
 

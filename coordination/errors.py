@@ -100,6 +100,11 @@ class OfferPassed(ShelterError):
         super().__init__(_("This meal offer's time has passed; it can no longer be claimed."))
 
 
+class OfferCancelled(ShelterError):
+    def __init__(self):
+        super().__init__(_("This meal offer was cancelled by its provider."))
+
+
 class ClaimReleased(ShelterError):
     def __init__(self):
         super().__init__(_("These portions were released already."))

@@ -1,4 +1,4 @@
-"""Arrivals and meals: households, holds, stays, meal offers and claims.
+"""Arrivals: households, holds and stays (meals: coordination/meals/models.py).
 
 Personal data (a household's name, phone, notes) is shown only to coordinators and to the
 volunteers of the shelter the household was registered at or stays in (`coordination.access`).
@@ -10,19 +10,25 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shelter.models import Shelter, Space
-from shelter.validators import validate_phone, validate_plain_text
+from shelter.validators import validate_plain_text
 
-# The alert models live in their own package; importing them registers them with this app.
+# The alert and meal models live in their own packages; importing them registers them with
+# this app. The meal names stay importable from here, as before the move.
 from .accounts import models as accounts_models  # noqa: F401
 from .alerts import models as alerts_models  # noqa: F401
 from .alerts import recipients as alerts_recipients  # noqa: F401
+from .meals.models import (  # noqa: F401
+    MAX_PORTIONS,
+    Delivery,
+    MealClaim,
+    MealOffer,
+    MealOfferQuerySet,
+)
 
 MAX_HOUSEHOLD = 50
-MAX_PORTIONS = 10_000
 
 # A household's free text: what the purge blanks (sizes and needs are kept for statistics).
 # tests/coordination/test_purge.py checks that every text field of Household is here.
@@ -295,150 +301,3 @@ class Stay(models.Model):
     @property
     def is_open(self) -> bool:
         return self.checked_out_at is None
-
-
-class Delivery(models.TextChoices):
-    DELIVERED = "delivered", _("Delivered to the shelter")
-    PICKUP = "pickup", _("Pick-up")
-
-
-class MealOfferQuerySet(models.QuerySet):
-    def current(self, now):
-        """Offers whose time window has not passed yet (today's and later)."""
-        local = timezone.localtime(now)
-        return self.filter(
-            Q(date__gt=local.date()) | Q(date=local.date(), ends_at__gt=local.time())
-        ).order_by("date", "starts_at", "pk")
-
-    def with_remaining(self):
-        return self.annotate(remaining=F("portions") - F("claimed"))
-
-
-class MealOffer(models.Model):
-    """Portions of food offered by a provider at a place and time window."""
-
-    Delivery = Delivery
-
-    provider = models.CharField(
-        _("provider"),
-        max_length=120,
-        validators=[validate_plain_text],
-        help_text=_("Café, volunteer kitchen or person"),
-    )
-    shelter = models.ForeignKey(
-        Shelter,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="meal_offers",
-        verbose_name=_("at shelter"),
-    )
-    address = models.CharField(
-        _("or at address"), max_length=255, blank=True, validators=[validate_plain_text]
-    )
-    city = models.CharField(
-        _("city"), max_length=80, default="Uralsk", validators=[validate_plain_text]
-    )
-    date = models.DateField(_("date"))
-    starts_at = models.TimeField(_("from"))
-    ends_at = models.TimeField(_("until"))
-    portions = models.PositiveIntegerField(
-        _("portions offered"), validators=[MinValueValidator(1), MaxValueValidator(MAX_PORTIONS)]
-    )
-    claimed = models.PositiveIntegerField(_("portions claimed"), default=0)
-    hot_meal = models.BooleanField(_("hot meal"), default=True)
-    vegetarian = models.BooleanField(_("vegetarian"), default=False)
-    halal = models.BooleanField(_("halal"), default=False)
-    for_children = models.BooleanField(_("suitable for children"), default=False)
-    delivery = models.CharField(
-        _("delivery"), max_length=10, choices=Delivery.choices, default=Delivery.PICKUP
-    )
-    contact = models.CharField(_("contact"), max_length=40, blank=True, validators=[validate_phone])
-    notes = models.TextField(_("notes"), blank=True, max_length=1000)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="meal_offers"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = MealOfferQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("meal offer")
-        verbose_name_plural = _("meal offers")
-        ordering = ["date", "starts_at"]
-        constraints = [
-            models.CheckConstraint(
-                name="coordination_mealoffer_claims_within_portions",
-                condition=Q(claimed__gte=0) & Q(claimed__lte=F("portions")),
-                violation_error_message=_("More portions are claimed than offered."),
-            ),
-            models.CheckConstraint(
-                name="coordination_mealoffer_window_ordered",
-                condition=Q(ends_at__gt=F("starts_at")),
-                violation_error_message=_("The time window must end after it starts."),
-            ),
-            models.CheckConstraint(
-                name="coordination_mealoffer_has_place",
-                condition=Q(shelter__isnull=False) | ~Q(address=""),
-                violation_error_message=_("Say where: a shelter or an address."),
-            ),
-            models.CheckConstraint(
-                name="coordination_mealoffer_portions_sane",
-                condition=Q(portions__gte=1, portions__lte=MAX_PORTIONS),
-            ),
-            models.CheckConstraint(
-                name="coordination_mealoffer_delivery_valid",
-                condition=Q(delivery__in=Delivery.values),
-            ),
-        ]
-        indexes = [models.Index(fields=["date", "ends_at"], name="coord_meal_window_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.provider}: {self.date} {self.starts_at:%H:%M}-{self.ends_at:%H:%M}"
-
-    @property
-    def remaining_portions(self) -> int:
-        return self.portions - self.claimed
-
-    @property
-    def place(self) -> str:
-        return self.shelter.name if self.shelter_id else self.address
-
-
-class MealClaim(models.Model):
-    """Portions of an offer claimed for a shelter; releasing gives them back to the offer."""
-
-    offer = models.ForeignKey(MealOffer, on_delete=models.CASCADE, related_name="claims")
-    shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="meal_claims")
-    portions = models.PositiveIntegerField(
-        _("portions"), validators=[MinValueValidator(1), MaxValueValidator(MAX_PORTIONS)]
-    )
-    claimed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    claimed_at = models.DateTimeField(auto_now_add=True)
-    released_at = models.DateTimeField(null=True, blank=True)
-    released_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    # The claim form's one-time token: a form sent twice (a network retry) claims once.
-    submission = models.UUIDField(null=True, blank=True, editable=False)
-
-    class Meta:
-        verbose_name = _("meal claim")
-        verbose_name_plural = _("meal claims")
-        ordering = ["-claimed_at"]
-        constraints = [
-            models.CheckConstraint(
-                name="coordination_mealclaim_portions_positive", condition=Q(portions__gte=1)
-            ),
-            models.UniqueConstraint(
-                fields=["offer", "submission"],
-                condition=Q(submission__isnull=False),
-                name="coordination_mealclaim_submitted_once",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.portions} portions of {self.offer} for {self.shelter}"

@@ -9,6 +9,10 @@ Redis is an accelerator, not a dependency: when the cache cannot be reached, eac
 rebuilds the snapshot from the database at most every DEGRADED_REBUILD_SECONDS and keeps it
 in memory; when the database cannot be reached either, it serves the last snapshot it has,
 whose `built_at` the pages show ("figures as of 21:40").
+
+Homes offered by residents (apartments, private homes) are put in with their district and
+the coordinators' phone only (COORDINATION_PHONE): never the exact address, coordinates or
+the host's phone, which a household hears when places are held for it.
 """
 
 import gzip
@@ -28,7 +32,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from redis import RedisError
 
-from shelter.models import TAKING_PEOPLE, Shelter, Space
+from shelter.models import PRIVATE_KINDS, TAKING_PEOPLE, Shelter, Space
 
 from .models import MealOffer
 from .selectors import shelter_admits
@@ -79,6 +83,8 @@ class PublicShelter:
     free: int
     largest_free_space: int
     updated_at: datetime | None
+    # A resident's flat or house: address and coordinates left out, phone the coordinators'.
+    is_private_home: bool = False
 
     @property
     def takes_people(self) -> bool:
@@ -121,6 +127,7 @@ class PublicMeal:
     halal: bool
     for_children: bool
     delivery: str
+    public_notes: str = ""  # the provider's words for everyone ("plov and tea")
 
     def get_delivery_display(self) -> str:
         return MealOffer.Delivery(self.delivery).label
@@ -346,7 +353,7 @@ def _build(version: int) -> Snapshot:
         _public_meal(offer)
         for offer in MealOffer.objects.current(timezone.now())
         .with_remaining()
-        .select_related("shelter")
+        .select_related("provider", "shelter")
     ]
     return Snapshot(version=version, shelters=shelters, meals=meals)
 
@@ -356,16 +363,19 @@ def _public_shelter(row: Shelter, largest_free_space: int) -> PublicShelter:
         free = largest_free_space = 0
     else:
         free = max(row.total_free, 0)
+    private = row.kind in PRIVATE_KINDS
+    located = row.latitude is not None and not private
     return PublicShelter(
         id=row.pk,
         name=row.name,
         kind=row.kind,
-        address=row.address,
+        address="" if private else row.address,
         city=row.city,
         district=row.district,
-        latitude=float(row.latitude) if row.latitude is not None else None,
-        longitude=float(row.longitude) if row.longitude is not None else None,
-        phone=row.phone,
+        latitude=float(row.latitude) if located else None,
+        longitude=float(row.longitude) if located else None,
+        phone=_coordination_phone() if private else row.phone,
+        is_private_home=private,
         accepts_families=row.accepts_families,
         women_children_only=row.women_children_only,
         men_only=row.men_only,
@@ -387,12 +397,25 @@ def _public_shelter(row: Shelter, largest_free_space: int) -> PublicShelter:
     )
 
 
+def _coordination_phone() -> str:
+    return getattr(settings, "COORDINATION_PHONE", "")
+
+
+def _meal_address(offer: MealOffer) -> str:
+    """Where to go for it; a meal served in a resident's home gives its district only."""
+    if not offer.shelter_id:
+        return offer.address
+    if offer.shelter.kind in PRIVATE_KINDS:
+        return ", ".join(part for part in (offer.shelter.district, offer.shelter.city) if part)
+    return offer.shelter.address
+
+
 def _public_meal(offer: MealOffer) -> PublicMeal:
     return PublicMeal(
         id=offer.pk,
-        provider=offer.provider,
+        provider=offer.provider.name,
         place=offer.shelter.name if offer.shelter_id else offer.address,
-        address=offer.shelter.address if offer.shelter_id else offer.address,
+        address=_meal_address(offer),
         shelter_id=offer.shelter_id,
         city=offer.city,
         date=offer.date,
@@ -405,6 +428,7 @@ def _public_meal(offer: MealOffer) -> PublicMeal:
         halal=offer.halal,
         for_children=offer.for_children,
         delivery=offer.delivery,
+        public_notes=offer.public_notes,
     )
 
 

@@ -16,7 +16,7 @@ from shelter.models import TAKING_PEOPLE, Shelter, Space
 from shelter.selectors import shelters_to_choose
 
 from .access import households_visible_to, shelters_taking_from_city
-from .models import Hold, HoldStatus, Household, HouseholdStatus, MealClaim, MealOffer, Stay
+from .models import Hold, HoldStatus, Household, HouseholdStatus, Stay
 
 PLACE_OPTIONS = 20
 GOOD_FIT_LEFTOVER = 2  # places left empty in a space that still count as a good fit
@@ -539,42 +539,4 @@ def shelter_arrivals(shelter_id: int, *, now: datetime) -> ShelterArrivals:
     )
     return ShelterArrivals(
         expected=list(expected), check_outs=list(check_outs), undo_minutes=minutes
-    )
-
-
-def meal_offers_current(now: datetime) -> QuerySet[MealOffer]:
-    """Offers whose window has not passed, with remaining portions and the shelter loaded."""
-    return MealOffer.objects.current(now).with_remaining().select_related("shelter")
-
-
-def meal_claims_open_for(offers, shelters) -> dict[int, list[MealClaim]]:
-    """Unreleased claims by the given shelters on the given offers, grouped by offer id."""
-    claims = MealClaim.objects.filter(
-        offer__in=offers, shelter__in=shelters, released_at__isnull=True
-    ).select_related("shelter")
-    grouped: dict[int, list[MealClaim]] = {}
-    for claim in claims:
-        grouped.setdefault(claim.offer_id, []).append(claim)
-    return grouped
-
-
-def new_meal_offer_initial(user) -> dict:
-    """A new offer's form starts at today, with who and where of the provider's last offer:
-    most providers post the same meal every day."""
-    initial = {"date": timezone.localdate()}
-    last = MealOffer.objects.filter(created_by=user).order_by("-created_at").first()
-    if last is not None:
-        for field in ("provider", "shelter", "address", "city", "delivery", "contact"):
-            initial[field] = getattr(last, f"{field}_id" if field == "shelter" else field)
-    return initial
-
-
-def meal_offers_by(user) -> QuerySet[MealOffer]:
-    """A provider's own offers, newest first, with their claims."""
-    return (
-        MealOffer.objects.filter(created_by=user)
-        .with_remaining()
-        .select_related("shelter")
-        .prefetch_related(Prefetch("claims", queryset=MealClaim.objects.select_related("shelter")))
-        .order_by("-date", "-starts_at")
     )

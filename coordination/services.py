@@ -1,4 +1,4 @@
-"""Business actions on households, holds, stays and meals.
+"""Business actions on households, holds and stays (meals: coordination/meals/services.py).
 
 Lock order: Household rows first (the purge takes several, in ascending pk), then the acting
 User row (hold_create only, for the limit on places held elsewhere), then Shelter rows in
@@ -8,48 +8,43 @@ status changes lock shelters only): so no cycle. The user row is locked FOR NO K
 which rows merely pointing at the user (an occupancy event "by" them, a hold "created by"
 them: foreign-key checks take KEY SHARE) do not wait for; with FOR UPDATE, that same user's
 bed count in another tab, holding the shelter, would deadlock with the hold
-(tests/coordination/test_concurrency.py). Meal portions change by conditional UPDATEs.
+(tests/coordination/test_concurrency.py).
 Logs name households by id only: never a name, phone or note.
 """
 
 import logging
-import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
-from django.db.models.functions import Now
+from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from shelter import services as shelter_services
 from shelter.access import is_coordinator
 from shelter.models import OccupancyReason, ShelterMembership, Space
 
-from . import public, selectors
+from . import selectors
 from .errors import (
     AlreadyCheckedIn,
     CheckOutNotUndoable,
-    ClaimAlreadySaved,
-    ClaimReleased,
     HoldLimitReached,
     HoldNotActive,
     HouseholdNotWaiting,
     HouseholdOnTheWay,
     NotCheckedIn,
-    NotEnoughPortions,
-    OfferPassed,
 )
+
+# The meal actions moved to coordination/meals/services.py; callers may still find them here.
+from .meals.services import meal_claim, meal_claim_release, meal_offer_save  # noqa: F401
 from .models import (
     HOUSEHOLD_PERSONAL_FIELDS,
     Hold,
     HoldStatus,
     Household,
     HouseholdStatus,
-    MealClaim,
-    MealOffer,
     Stay,
 )
 
@@ -198,9 +193,10 @@ def holds_expire_due(*, now: datetime | None = None) -> int:
 def stay_check_in(*, household_id: int, space_id: int, by: User) -> Stay:
     """Check a whole household into one space (all members or none).
 
-    Uses the household's hold when it is for this space; a hold elsewhere is released. A
-    retried submit finds the household checked in and raises AlreadyCheckedIn, changing
-    nothing. Raises SpaceFull or ShelterClosed from the occupancy service.
+    Uses the household's hold when it is for this space (a shelter put on standby since
+    still receives it); a hold elsewhere is released. A retried submit finds the household
+    checked in and raises AlreadyCheckedIn, changing nothing. Raises SpaceFull or
+    ShelterClosed from the occupancy service.
     """
     with transaction.atomic():
         household = _lock_household(household_id)
@@ -214,11 +210,16 @@ def stay_check_in(*, household_id: int, space_id: int, by: User) -> Stay:
         hold = household.holds.filter(status=HoldStatus.ACTIVE).first()
         shelter_ids = {_shelter_of(space_id)} | ({_shelter_of(hold.space_id)} if hold else set())
         shelter_services.shelters_lock(sorted(shelter_ids))
+        arriving_on_hold = hold is not None and hold.space_id == space_id
         if hold:
-            status = HoldStatus.CHECKED_IN if hold.space_id == space_id else HoldStatus.RELEASED
+            status = HoldStatus.CHECKED_IN if arriving_on_hold else HoldStatus.RELEASED
             _hold_end(hold, status, by)
         shelter_services.occupancy_change(
-            space_id=space_id, delta=household.size, reason=OccupancyReason.CHECK_IN, by=by
+            space_id=space_id,
+            delta=household.size,
+            reason=OccupancyReason.CHECK_IN,
+            by=by,
+            expected=arriving_on_hold,  # a shelter on standby still receives those it promised
         )
         stay = Stay.objects.create(
             household=household, space_id=space_id, people=household.size, checked_in_by=by
@@ -377,95 +378,3 @@ def _purge_batch(household_ids: list[int], *, since: datetime, now: datetime) ->
     if holds:
         logger.info("%s forgotten holds released by the purge", len(holds))
     return len(due)
-
-
-def meal_offer_save(*, offer: MealOffer, fields: list[str], by: User) -> MealOffer:
-    """Post a new offer or edit one; never writes `claimed`, so no claim in flight is lost.
-
-    Raises NotEnoughPortions when the offered portions drop below those claimed.
-    """
-    try:
-        with transaction.atomic():
-            if offer.pk is None:
-                offer.created_by = by
-                offer.save()
-            elif fields:
-                offer.save(update_fields=[*fields, "updated_at"])
-            public.invalidate_on_commit()
-    except IntegrityError as exc:
-        if "coordination_mealoffer_claims_within_portions" not in str(exc):
-            raise
-        claimed = MealOffer.objects.values_list("claimed", flat=True).get(pk=offer.pk)
-        raise NotEnoughPortions(remaining=claimed) from exc
-    return offer
-
-
-def _claim_saved(offer_id: int, submission: uuid.UUID | None) -> bool:
-    return (
-        submission is not None
-        and MealClaim.objects.filter(offer_id=offer_id, submission=submission).exists()
-    )
-
-
-def meal_claim(
-    *,
-    offer_id: int,
-    shelter_id: int,
-    portions: int,
-    by: User,
-    submission: uuid.UUID | None = None,
-) -> MealClaim:
-    """Claim portions of a current offer for a shelter; never more than remain.
-
-    One conditional UPDATE: two shelters claiming the last portions at once cannot both get
-    them. A form sent twice (same `submission`) claims once: the second raises
-    ClaimAlreadySaved and changes nothing (the unique constraint decides between two sent at
-    once). Raises NotEnoughPortions (with what remains) or OfferPassed.
-    """
-    if _claim_saved(offer_id, submission):
-        raise ClaimAlreadySaved()
-    with transaction.atomic():
-        changed = (
-            MealOffer.objects.current(timezone.now())
-            .filter(pk=offer_id, claimed__lte=F("portions") - portions)
-            .update(claimed=F("claimed") + portions, updated_at=Now())
-        )
-        if changed != 1:
-            if _claim_saved(offer_id, submission):  # the first post took the last portions
-                raise ClaimAlreadySaved()
-            offer = MealOffer.objects.get(pk=offer_id)
-            if not MealOffer.objects.current(timezone.now()).filter(pk=offer_id).exists():
-                raise OfferPassed()
-            raise NotEnoughPortions(remaining=offer.remaining_portions)
-        try:
-            with transaction.atomic():
-                claim = MealClaim.objects.create(
-                    offer_id=offer_id,
-                    shelter_id=shelter_id,
-                    portions=portions,
-                    claimed_by=by,
-                    submission=submission,
-                )
-        except IntegrityError as exc:
-            if "coordination_mealclaim_submitted_once" not in str(exc):
-                raise
-            # The same form sent at once: the whole transaction, portions included, rolls back.
-            raise ClaimAlreadySaved() from exc
-        public.invalidate_on_commit()
-    return claim
-
-
-def meal_claim_release(*, claim_id: int, by: User) -> MealClaim:
-    """Give claimed portions back to the offer. Raises ClaimReleased the second time."""
-    with transaction.atomic():
-        changed = MealClaim.objects.filter(pk=claim_id, released_at__isnull=True).update(
-            released_at=Now(), released_by=by
-        )
-        if changed != 1:
-            raise ClaimReleased()
-        claim = MealClaim.objects.get(pk=claim_id)
-        MealOffer.objects.filter(pk=claim.offer_id).update(
-            claimed=F("claimed") - claim.portions, updated_at=Now()
-        )
-        public.invalidate_on_commit()
-    return claim

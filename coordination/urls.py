@@ -6,7 +6,8 @@ from django.urls import include, path
 from .alerts import views as alerts
 from .api import api, shelters_csv
 from .lockouts import views as lockouts
-from .views import dashboard, health, households, meals, public, start
+from .meals import views as meals
+from .views import dashboard, health, households, public, start
 
 coordination_patterns = (
     [
@@ -28,6 +29,7 @@ coordination_patterns = (
         path("meals/mine/", meals.meal_offers_mine, name="meals_mine"),
         path("meals/new/", meals.meal_offer_edit, name="meal_new"),
         path("meals/<int:pk>/edit/", meals.meal_offer_edit, name="meal_edit"),
+        path("meals/<int:pk>/cancel/", meals.meal_offer_cancel, name="meal_cancel"),
         path("meals/<int:pk>/claim/", meals.meal_claim, name="meal_claim"),
         path("meals/claims/<int:pk>/release/", meals.meal_claim_release, name="claim_release"),
         path("dashboard/", dashboard.dashboard, name="dashboard"),

@@ -88,21 +88,49 @@ class DuplicateSpaceName(ShelterError):
 
 
 class ShelterClosed(ShelterError):
-    def __init__(self, *, shelter_name: str, status_label: str):
-        super().__init__(
-            _("%(shelter)s is %(status)s and takes nobody; open it first.")
-            % {"shelter": shelter_name, "status": status_label}
+    """People cannot be added: the shelter is on standby (it keeps whoever is there) or closed."""
+
+    def __init__(self, *, shelter_name: str, status_label: str, on_standby: bool = False):
+        if on_standby:
+            message = _(
+                "%(shelter)s is on standby: the people there stay, but nobody new can be "
+                "added. Open it first."
+            )
+        else:
+            message = _("%(shelter)s is %(status)s and takes nobody; open it first.")
+        super().__init__(message % {"shelter": shelter_name, "status": status_label})
+
+
+class MarkFullRefused(ShelterClosed):
+    """ "Mark full" is for a shelter that takes people; standby and closed ones take nobody new."""
+
+    def __init__(self, *, shelter_name: str, on_standby: bool):
+        ShelterError.__init__(
+            self,
+            (
+                _(
+                    "%(shelter)s cannot be marked full: it is on standby and takes nobody new "
+                    "already. Open it first to show it as full."
+                )
+                if on_standby
+                else _("%(shelter)s cannot be marked full: it is closed. Open it first.")
+            )
+            % {"shelter": shelter_name},
         )
 
 
 class ShelterOccupied(ShelterError):
+    """Only an empty shelter closes; standby and "mark full" keep the people who are there."""
+
     field = "status"
 
     def __init__(self, *, shelter_name: str, people: int):
         super().__init__(
             ngettext(
-                "%(shelter)s cannot be closed: %(people)d person is checked in or expected.",
-                "%(shelter)s cannot be closed: %(people)d people are checked in or expected.",
+                "%(shelter)s cannot be closed: %(people)d person is checked in or expected. "
+                "Check them out first, or put it on standby to stop new arrivals.",
+                "%(shelter)s cannot be closed: %(people)d people are checked in or expected. "
+                "Check them out first, or put it on standby to stop new arrivals.",
                 people,
             )
             % {"shelter": shelter_name, "people": people}

@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import MAX_PLACES, Shelter, ShelterStatus, Space, sphere_capacity
+from .models import MAX_PLACES, PRIVATE_KINDS, Shelter, Space, StatusAction, sphere_capacity
 from .services import SpaceCount
 
 
@@ -166,6 +166,11 @@ class ShelterForm(forms.ModelForm):
         }
         help_texts = {
             "opens_at": _("Leave both times empty if open all day; e.g. 20:00-08:00 for nights."),
+            "kind": _(
+                "Apartments and private homes: the public sees the name, the district and the "
+                "coordinators' phone only; the address and the phone below are given to a "
+                "household when places are held for it."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -193,6 +198,15 @@ class ShelterForm(forms.ModelForm):
         data = super().clean()
         if data.get("men_only") and data.get("women_children_only"):
             self.add_error("men_only", _("Choose men only or women and children only, not both."))
+        name, address = data.get("name") or "", (data.get("address") or "").strip()
+        if data.get("kind") in PRIVATE_KINDS and address and address.casefold() in name.casefold():
+            self.add_error(
+                "name",
+                _(
+                    "The name is shown to everyone: leave the address out of it, "
+                    "e.g. Flat on Ikhsanova St."
+                ),
+            )
         return data
 
 
@@ -293,7 +307,32 @@ SpaceFormSet = forms.inlineformset_factory(
 )
 
 
-class StatusForm(forms.Form):
-    status = forms.ChoiceField(
-        choices=[(s.value, s.label) for s in ShelterStatus if s != ShelterStatus.FULL]
-    )
+class StatusActionForm(forms.Form):
+    """Open, mark full, standby or close: one button each, on the shelter page and panel."""
+
+    action = forms.ChoiceField(choices=StatusAction.choices)
+
+
+def status_done_message(shelter: Shelter, *, action: StatusAction, people: int) -> str:
+    """What the action did, in words: `people` are those checked in or expected there."""
+    if action == StatusAction.FULL:
+        return _(
+            "%(shelter)s is marked full: nobody new is offered its places; people held or "
+            "checked in still come and go. Open it again when it can take people."
+        ) % {"shelter": shelter.name}
+    if action == StatusAction.STANDBY:
+        if not people:
+            return _("%(shelter)s is on standby: it takes nobody until it is opened.") % {
+                "shelter": shelter.name
+            }
+        return ngettext(
+            "%(shelter)s is on standby: nobody new is offered its places. The %(people)d "
+            "person checked in or expected stays; check-out works as usual.",
+            "%(shelter)s is on standby: nobody new is offered its places. The %(people)d "
+            "people checked in or expected stay; check-out works as usual.",
+            people,
+        ) % {"shelter": shelter.name, "people": people}
+    return _("%(shelter)s is now %(status)s.") % {
+        "shelter": shelter.name,
+        "status": shelter.get_status_display(),
+    }

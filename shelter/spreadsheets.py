@@ -1,4 +1,5 @@
-"""CSV for spreadsheets: rows as streamed lines, and cells that cannot turn into formulas.
+"""CSV for spreadsheets: rows as streamed lines, cells that cannot turn into formulas, and
+one way of writing a moment.
 
 The project's one CSV writer: every export (the public HXL file, the dashboard's, the
 admin's actions) writes through csv_lines, so no cell anyone typed (a shelter's name, a
@@ -9,6 +10,9 @@ fails if another module imports csv.
 import csv
 import re
 from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from django.utils import timezone
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -20,6 +24,16 @@ def safe_cell(value):
     if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PHONE_LIKE.match(value):
         return "'" + value
     return value
+
+
+def export_time(moment: datetime | None) -> str:
+    """A moment as every export writes it: ISO 8601 in the city's time, to the second, with
+    its offset (2026-12-01T21:40:00+05:00); empty for none."""
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
+
+
+def yes_no(value: bool) -> str:
+    return "yes" if value else "no"
 
 
 class _Echo:

@@ -16,12 +16,13 @@ from .errors import AlreadySubmitted, ShelterError
 from .forms import (
     ShelterForm,
     SpaceFormSet,
-    StatusForm,
+    StatusActionForm,
     SubmissionForm,
     apply_step,
     bed_count_forms,
+    status_done_message,
 )
-from .models import Shelter
+from .models import Shelter, StatusAction
 
 
 @login_required
@@ -72,7 +73,6 @@ def shelter_detail(request, pk: int):
             "sections": sections.sections_for(request, shelter),
             **_history(shelter),
             "can_manage": access.can_manage(request.user, shelter),
-            "status_form": StatusForm(initial={"status": shelter.status}),
         },
     )
 
@@ -197,21 +197,26 @@ def _attach_space_error(form, formset, exc: ShelterError) -> None:
 @login_required
 @require_POST
 def shelter_set_status(request, pk: int):
+    """Open, mark full, standby or close: managers of the shelter and coordinators."""
     shelter = _shelter_for(request, pk, access.can_manage)
-    form = StatusForm(request.POST)
+    form = StatusActionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose open, standby or closed."))
-    else:
-        try:
-            shelter = services.shelter_set_status(
-                shelter_id=shelter.pk, status=form.cleaned_data["status"], by=request.user
-            )
-        except ShelterError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request,
-                _("%(shelter)s is now %(status)s.")
-                % {"shelter": shelter.name, "status": shelter.get_status_display()},
-            )
+        messages.error(request, _("Choose open, mark full, standby or close."))
+        return redirect("shelter:detail", pk=pk)
+    apply_status_action(request, shelter.pk, form.cleaned_data["action"])
     return redirect("shelter:detail", pk=pk)
+
+
+def apply_status_action(request, shelter_id: int, action: str) -> None:
+    """Run a status action and say what it did, or why it was refused (shared with the
+    coordinators' panel)."""
+    action = StatusAction(action)
+    try:
+        shelter = services.shelter_status_action(
+            shelter_id=shelter_id, action=action, by=request.user
+        )
+    except ShelterError as exc:
+        messages.error(request, exc.message)
+        return
+    people = services.shelter_people(shelter_id) if action == StatusAction.STANDBY else 0
+    messages.success(request, status_done_message(shelter, action=action, people=people))

@@ -166,7 +166,18 @@ def as_user(client):
 
 
 @pytest.fixture
-def meal_provider(db):
+def cafe(db):
+    """A meal provider: an organisation its members post offers for."""
+    from tests.factories import MealProviderFactory
+
+    return MealProviderFactory(name="Café Dastarkhan", phone="+7 701 555 00 01")
+
+
+@pytest.fixture
+def meal_provider(cafe):
+    """A user of the Meal provider group who posts for Café Dastarkhan."""
     from tests.factories import UserFactory
 
-    return UserFactory(groups=["Meal provider"])
+    user = UserFactory(groups=["Meal provider"])
+    cafe.memberships.create(user=user)
+    return user

@@ -12,6 +12,7 @@ PASSWORD = "correct-horse-battery"
 
 ROLE_MIGRATIONS = ["shelter.migrations.0002_groups", "coordination.migrations.0002_groups"]
 ALERT_DEFAULTS = "coordination.migrations.0004_alert_defaults"
+MEAL_PROVIDERS = "coordination.migrations.0010_meal_providers_from_offers"
 
 
 def ensure_role_groups() -> None:
@@ -31,6 +32,10 @@ def ensure_role_groups() -> None:
         coordinator.permissions.add(
             *Permission.objects.filter(content_type__app_label=label, codename__in=codenames)
         )
+    codenames = importlib.import_module(MEAL_PROVIDERS).COORDINATOR_PERMISSIONS
+    coordinator.permissions.add(
+        *Permission.objects.filter(content_type__app_label="coordination", codename__in=codenames)
+    )
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -85,13 +90,31 @@ class HouseholdFactory(factory.django.DjangoModelFactory):
     size = 1
 
 
+class MealProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "coordination.MealProvider"
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Kitchen {n}")
+
+
 class MealOfferFactory(factory.django.DjangoModelFactory):
-    """An offer open from now for two hours (clamped to today)."""
+    """An offer open from now for two hours (clamped to today).
+
+    `provider` may be given as a name: the provider of that name (made if missing).
+    """
 
     class Meta:
         model = "coordination.MealOffer"
 
-    provider = "Café"
+    provider = factory.SubFactory(MealProviderFactory, name="Café")
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        if isinstance(kwargs.get("provider"), str):
+            kwargs["provider"] = MealProviderFactory(name=kwargs["provider"])
+        return kwargs
+
     address = "Lenin Street 40"
     date = factory.LazyFunction(lambda: _local_now().date())
     starts_at = factory.LazyFunction(lambda: _local_now().replace(hour=0, minute=0).time())

@@ -190,9 +190,11 @@ def test_waiting_list_and_register_query_parameters(
 @pytest.mark.django_db
 @FUZZ
 @given(date=VALUE, starts=VALUE, ends=VALUE, portions=VALUE, shelter_id=VALUE, delivery=VALUE)
-def test_meal_offer_form(coordinator_client, date, starts, ends, portions, shelter_id, delivery):
+def test_meal_offer_form(
+    coordinator_client, cafe, date, starts, ends, portions, shelter_id, delivery
+):
     data = _form(
-        provider="Café",
+        provider=cafe.pk,
         address="Lenin 1",
         city="Uralsk",
         date=date,
@@ -228,7 +230,7 @@ def test_meal_claim_form(volunteer_client, shelter, shelter_id, portions, submis
 @given(status=VALUE)
 def test_status_form(client, manager, shelter, status):
     client.force_login(manager)
-    _post(client, reverse("shelter:set_status", args=[shelter.pk]), _form(status=status))
+    _post(client, reverse("shelter:set_status", args=[shelter.pk]), _form(action=status))
 
 
 @pytest.mark.django_db

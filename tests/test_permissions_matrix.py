@@ -76,6 +76,7 @@ EXPECTED = {
     "coordination:meals_mine": ("get", {}, PROVIDERS),
     "coordination:meal_new": ("get", {}, PROVIDERS),
     "coordination:meal_edit": ("get", {"pk": "offer"}, PROVIDERS),
+    "coordination:meal_cancel": ("post", {"pk": "offer"}, PROVIDERS),
     "coordination:meal_claim": ("post", {"pk": "offer"}, MEMBERS),
     "coordination:claim_release": ("post", {"pk": "claim_a"}, STAFF_OF_A),
     "coordination:dashboard": ("get", {}, COORDINATORS),
@@ -130,6 +131,7 @@ def world(db):
     held = HouseholdFactory(registered_at=shelter_a)
     hold = services.hold_create(household_id=held.pk, space_id=space_a.pk, by=boss)
     offer = MealOfferFactory(created_by=people["meal_provider"])
+    offer.provider.memberships.create(user=people["meal_provider"])  # it posts for the café
     claim = services.meal_claim(offer_id=offer.pk, shelter_id=shelter_a.pk, portions=1, by=boss)
     alert = alert_raise(
         kind=Alert.Kind.NEARLY_FULL,

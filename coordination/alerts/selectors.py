@@ -110,10 +110,17 @@ def city_free_places(city: str) -> rules.CityFreePlaces:
 
 
 def city_meals(city: str, day: date) -> rules.CityMeals:
-    portions = MealOffer.objects.filter(city=city, date=day).aggregate(
-        n=Coalesce(Sum("portions"), 0)
-    )["n"]
-    people = _city_spaces(city).aggregate(n=Coalesce(Sum("occupied"), 0))["n"]
+    portions = (
+        MealOffer.objects.not_cancelled()
+        .filter(city=city, date=day)
+        .aggregate(n=Coalesce(Sum("portions"), 0))["n"]
+    )
+    # Everyone staying eats: shelters on standby take nobody new but keep their people.
+    people = (
+        Space.objects.filter(shelter__city=city)
+        .exclude(shelter__status=Shelter.Status.CLOSED)
+        .aggregate(n=Coalesce(Sum("occupied"), 0))["n"]
+    )
     return rules.CityMeals(portions=portions, people=people)
 
 
@@ -253,8 +260,10 @@ def city_summary(city: str, day: date) -> CitySummary:
         .order_by()
         .aggregate(households=Count("pk"), people=Coalesce(Sum("size"), 0))
     )
-    meals = MealOffer.objects.filter(city=city, date=day).aggregate(
-        portions=Coalesce(Sum("portions"), 0), claimed=Coalesce(Sum("claimed"), 0)
+    meals = (
+        MealOffer.objects.not_cancelled()
+        .filter(city=city, date=day)
+        .aggregate(portions=Coalesce(Sum("portions"), 0), claimed=Coalesce(Sum("claimed"), 0))
     )
     alerts = list(
         Alert.objects.for_coordinators()

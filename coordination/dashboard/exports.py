@@ -2,16 +2,16 @@
 
 Shelter exports hold no personal data (no household, no volunteer names). The households
 export does; the views allow it to coordinators only, after a warning. Every export is
-recorded in the audit log (`services.export_record`) before the file is sent.
+recorded in the audit log (`services.export_record`) before the file is sent. Every moment
+is written the same way: ISO 8601 in the city's time with its offset (`export_time`).
 """
 
 from collections.abc import Iterator
-from datetime import datetime
 
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone
 
 from shelter.models import Shelter
+from shelter.spreadsheets import export_time, yes_no
 
 from .. import public
 from ..api import hxl_rows
@@ -25,10 +25,6 @@ HOUSEHOLD_STATUSES = {
     "left": [HouseholdStatus.LEFT],
     "all": list(HouseholdStatus),
 }
-
-
-def _iso(moment: datetime | None) -> str:
-    return timezone.localtime(moment).isoformat(timespec="minutes") if moment else ""
 
 
 SHELTER_COLUMNS = [
@@ -62,7 +58,7 @@ def shelter_rows(shelters: list[Shelter]) -> Iterator[list]:
             s.name,
             s.kind,
             s.status,
-            "yes" if s.marked_full else "no",
+            yes_no(s.marked_full),
             s.city,
             s.district,
             s.address,
@@ -74,8 +70,8 @@ def shelter_rows(shelters: list[Shelter]) -> Iterator[list]:
             s.total_blocked,
             s.free_now,
             s.used_percent,
-            _iso(s.last_counted_at),
-            "yes" if s.is_stale else "no",
+            export_time(s.last_counted_at),
+            yes_no(s.is_stale),
         ]
 
 
@@ -96,7 +92,7 @@ def history_rows(points) -> Iterator[list]:
     """The data behind the week's chart: places and people at each hour."""
     yield ["at", "places", "occupied"]
     for point in points:
-        yield [_iso(point.at), point.places, point.occupied]
+        yield [export_time(point.at), point.places, point.occupied]
 
 
 HOUSEHOLD_COLUMNS = [
@@ -161,7 +157,7 @@ def household_rows(rows) -> Iterator[list]:
     for row in rows.iterator(chunk_size=2000):  # a server-side cursor: 100,000 rows stream
         values = list(row)
         for index in (4, 5, 6, 7, 8):
-            values[index] = "yes" if values[index] else "no"
+            values[index] = yes_no(values[index])
         for index in (14, 15, 16):
-            values[index] = _iso(values[index])
+            values[index] = export_time(values[index])
         yield ["" if value is None else value for value in values]

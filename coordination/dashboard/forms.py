@@ -1,21 +1,13 @@
-"""Forms of the dashboard's actions: status, assignments, and the households export."""
+"""Forms of the dashboard's actions: assignments and the households export.
+
+The status actions' form is the shelter page's own (shelter.forms.StatusActionForm).
+"""
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from shelter.models import MembershipRole
-
-STATUS_ACTIONS = [
-    ("open", _("Open")),
-    ("full", _("Mark full")),
-    ("standby", _("Standby")),
-    ("closed", _("Close")),
-]
-
-
-class StatusActionForm(forms.Form):
-    action = forms.ChoiceField(choices=STATUS_ACTIONS)
 
 
 class MemberAssignForm(forms.Form):

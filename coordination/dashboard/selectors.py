@@ -84,11 +84,15 @@ class DashboardFilters:
 
 @dataclass(frozen=True)
 class CityTotals:
-    """Places in shelters taking people now; free leaves out shelters marked full."""
+    """Places in shelters taking people now; free leaves out shelters marked full.
+
+    People staying in shelters on standby (which take nobody new) are counted apart.
+    """
 
     places: int
     occupied: int
     free: int
+    occupied_standby: int
     shelters_taking: int
     waiting_households: int
     waiting_people: int
@@ -281,7 +285,7 @@ def _place_groups(groups: list[WaitingGroup], shelters: list[Shelter]) -> None:
 def _totals(shelters: list[Shelter], groups: list[WaitingGroup], *, now, city: str) -> CityTotals:
     taking = [s for s in shelters if s.takes_people]
     local_midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    meals = MealOffer.objects.filter(date=local_midnight.date())
+    meals = MealOffer.objects.not_cancelled().filter(date=local_midnight.date())
     if city:
         meals = meals.filter(city=city)
     meal_sums = meals.aggregate(
@@ -291,6 +295,9 @@ def _totals(shelters: list[Shelter], groups: list[WaitingGroup], *, now, city: s
         places=sum(s.total_places for s in taking),
         occupied=sum(s.total_occupied for s in taking),
         free=sum(s.free_now for s in taking),
+        occupied_standby=sum(
+            s.total_occupied for s in shelters if s.status == ShelterStatus.STANDBY
+        ),
         shelters_taking=len(taking),
         waiting_households=sum(g.households for g in groups),
         waiting_people=sum(g.people for g in groups),

@@ -21,14 +21,15 @@ from django.views.decorators.http import require_POST
 
 from shelter import services as shelter_services
 from shelter.access import is_coordinator
-from shelter.errors import ShelterError
-from shelter.models import Shelter, ShelterMembership, ShelterStatus
+from shelter.forms import StatusActionForm
+from shelter.models import Shelter, ShelterMembership
 from shelter.redirects import redirect_next
 from shelter.spreadsheets import csv_lines
+from shelter.views import apply_status_action
 
 from .. import public
 from ..dashboard import exports, selectors, services
-from ..dashboard.forms import HouseholdExportForm, MemberAssignForm, StatusActionForm
+from ..dashboard.forms import HouseholdExportForm, MemberAssignForm
 
 SHELTERS_PER_PAGE = 50
 
@@ -103,27 +104,12 @@ def _back(request, shelter_id: int):
 @coordinator_required
 @require_POST
 def dashboard_shelter_status(request, pk: int):
-    shelter = get_object_or_404(Shelter, pk=pk)
+    get_object_or_404(Shelter, pk=pk)
     form = StatusActionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose open, mark full, standby or close."))
         return _back(request, pk)
-    action = form.cleaned_data["action"]
-    try:
-        if action == "full":
-            shelter = shelter_services.shelter_mark_full(shelter_id=pk, by=request.user)
-        else:
-            shelter = shelter_services.shelter_set_status(
-                shelter_id=pk, status=ShelterStatus(action), by=request.user
-            )
-    except ShelterError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("%(shelter)s is now %(status)s.")
-            % {"shelter": shelter.name, "status": shelter.get_status_display()},
-        )
+    apply_status_action(request, pk, form.cleaned_data["action"])
     return _back(request, pk)
 
 

@@ -8,6 +8,7 @@ Counts are changed only through `shelter.services`; the constraints are the last
 from .audit import AuditAction, AuditEntry
 from .outbox import OccupancyOutbox
 from .shelters import (
+    PRIVATE_KINDS,
     TAKING_PEOPLE,
     MembershipRole,
     Shelter,
@@ -15,6 +16,7 @@ from .shelters import (
     ShelterMembership,
     ShelterQuerySet,
     ShelterStatus,
+    StatusAction,
 )
 from .spaces import (
     MAX_PLACES,
@@ -28,6 +30,7 @@ from .spaces import (
 
 __all__ = [
     "MAX_PLACES",
+    "PRIVATE_KINDS",
     "SPHERE_M2_PER_PERSON",
     "SPHERE_M2_PER_PERSON_COLD",
     "TAKING_PEOPLE",
@@ -43,5 +46,6 @@ __all__ = [
     "ShelterQuerySet",
     "ShelterStatus",
     "Space",
+    "StatusAction",
     "sphere_capacity",
 ]

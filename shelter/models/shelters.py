@@ -47,11 +47,25 @@ class ShelterKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# Homes offered by residents: the public sees their district and the coordinators' phone,
+# never the exact address, coordinates or the host's own phone.
+PRIVATE_KINDS = frozenset({ShelterKind.APARTMENT, ShelterKind.PRIVATE_HOME})
+
+
 class ShelterStatus(models.TextChoices):
     STANDBY = "standby", _("Standby")
     OPEN = "open", _("Open")
     FULL = "full", _("Full")
     CLOSED = "closed", _("Closed")
+
+
+class StatusAction(models.TextChoices):
+    """What a manager or coordinator may ask of a shelter's status, on its page or panel."""
+
+    OPEN = "open", _("Open")
+    FULL = "full", _("Mark full")
+    STANDBY = "standby", _("Standby")
+    CLOSE = "closed", _("Close")
 
 
 # A full shelter still receives people: a bed may be freed any minute and its count decides.
@@ -185,6 +199,11 @@ class Shelter(models.Model):
     @property
     def takes_people(self) -> bool:
         return self.status in TAKING_PEOPLE
+
+    @property
+    def is_private_home(self) -> bool:
+        """A resident's flat or house: its address is given only to households sent there."""
+        return self.kind in PRIVATE_KINDS
 
 
 class MembershipRole(models.TextChoices):

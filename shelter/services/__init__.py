@@ -20,6 +20,7 @@ from .shelters import (
     shelter_people,
     shelter_refresh_status,
     shelter_set_status,
+    shelter_status_action,
 )
 from .spaces import space_delete, space_save
 
@@ -36,6 +37,7 @@ __all__ = [
     "shelter_people",
     "shelter_refresh_status",
     "shelter_set_status",
+    "shelter_status_action",
     "shelters_lock",
     "space_delete",
     "space_save",

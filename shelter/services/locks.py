@@ -2,7 +2,7 @@
 
 Lock order, everywhere: the Shelter row first (ascending pk when several), then its spaces.
 Writers that take the shelter lock: occupancy_change (every count, check-in, check-out),
-space_save / space_delete (capacity edits), shelter_set_status (open, close) and
+space_save / space_delete (capacity edits), shelter_set_status (open, standby, close) and
 shelter_mark_full.
 """
 
@@ -14,7 +14,7 @@ from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
 
 from ..errors import ShelterClosed
-from ..models import TAKING_PEOPLE, OccupancyOutbox, Shelter, Space
+from ..models import TAKING_PEOPLE, OccupancyOutbox, Shelter, ShelterStatus, Space
 from ..signals import occupancy_changed
 
 logger = logging.getLogger(__name__)
@@ -24,16 +24,24 @@ def lock_shelter(shelter_id: int) -> Shelter:
     return Shelter.objects.select_for_update().get(pk=shelter_id)
 
 
-def lock_shelter_of(space_id: int, *, adding: bool) -> int:
+def lock_shelter_of(space_id: int, *, adding: bool, expected: bool = False) -> int:
     """Lock the space's shelter; refuse to add people to one that takes nobody.
 
-    The lock serialises counts with shelter_set_status: nobody is checked in while the
-    shelter closes. Returns the shelter's id.
+    A shelter on standby keeps the people it has and still receives those it promised places
+    to before (`expected`: a household arriving on its hold); nobody else. The lock
+    serialises counts with shelter_set_status: nobody is checked in while the shelter closes.
+    Returns the shelter's id.
     """
     shelter_id = Space.objects.values_list("shelter_id", flat=True).get(pk=space_id)
     shelter = lock_shelter(shelter_id)
     if adding and shelter.status not in TAKING_PEOPLE:
-        raise ShelterClosed(shelter_name=shelter.name, status_label=shelter.get_status_display())
+        on_standby = shelter.status == ShelterStatus.STANDBY
+        if not (on_standby and expected):
+            raise ShelterClosed(
+                shelter_name=shelter.name,
+                status_label=shelter.get_status_display(),
+                on_standby=on_standby,
+            )
     return shelter_id
 
 

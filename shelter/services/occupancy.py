@@ -36,6 +36,7 @@ def occupancy_change(
     by: AbstractBaseUser | None,
     places_delta: int = 0,
     submission: uuid.UUID | None = None,
+    expected: bool = False,
 ) -> OccupancyEvent:
     """Add `delta` people (and `places_delta` places) to a space and record the event.
 
@@ -43,9 +44,11 @@ def occupancy_change(
     volunteers saving at once both count and neither can pass the places. Raises SpaceFull,
     OccupancyBelowZero, PlacesBelowTaken, ShelterClosed (adding people to a shelter that takes
     nobody) or AlreadySubmitted (this submission was applied before; nothing changes).
+    `expected`: the people arrive on places held for them, which a shelter on standby still
+    receives (it stopped taking new people, not those it promised a bed).
     """
     with transaction.atomic():
-        shelter_id = lock_shelter_of(space_id, adding=delta > 0)
+        shelter_id = lock_shelter_of(space_id, adding=delta > 0, expected=expected)
         changed = (
             Space.objects.filter(pk=space_id, occupied__gte=-delta)
             .filter(places__lte=MAX_PLACES - places_delta)

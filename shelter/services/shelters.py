@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.db.models.functions import Coalesce, Now
 
-from ..errors import ShelterClosed, ShelterOccupied
+from ..errors import MarkFullRefused, ShelterOccupied
 from ..models import (
     TAKING_PEOPLE,
     AuditAction,
@@ -20,6 +20,7 @@ from ..models import (
     ShelterMembership,
     ShelterStatus,
     Space,
+    StatusAction,
 )
 from .locks import announce, lock_shelter
 
@@ -67,13 +68,15 @@ def shelter_set_status(
 ) -> Shelter:
     """Open, put on standby or close a shelter; audited. Any of these ends "marked full".
 
-    Closing (or standby) is refused with ShelterOccupied while anyone is checked in or
-    expected; the shelter lock makes this exact against check-ins in flight.
+    Standby stops new arrivals: the people checked in stay, households on their way with a
+    hold are still received (the hold expires as usual), nobody new is offered its places.
+    Closing is refused with ShelterOccupied while anyone is checked in or expected; the
+    shelter lock makes this exact against check-ins in flight.
     """
     with transaction.atomic():
         shelter = lock_shelter(shelter_id)
         before = shelter.status
-        if status not in TAKING_PEOPLE:
+        if status == ShelterStatus.CLOSED:
             people = shelter_people(shelter_id)
             if people:
                 raise ShelterOccupied(shelter_name=shelter.name, people=people)
@@ -99,13 +102,13 @@ def shelter_mark_full(*, shelter_id: int, by: AbstractBaseUser | None) -> Shelte
 
     For a decision the counts cannot show (no staff tonight, the water is cut). People
     already held or checked in still come and go; nobody new is offered its places, and the
-    status refresh leaves it full. Raises ShelterClosed for a shelter on standby or closed.
+    status refresh leaves it full. Raises MarkFullRefused for a shelter on standby or closed.
     """
     with transaction.atomic():
         shelter = lock_shelter(shelter_id)
         if shelter.status not in TAKING_PEOPLE:
-            raise ShelterClosed(
-                shelter_name=shelter.name, status_label=shelter.get_status_display()
+            raise MarkFullRefused(
+                shelter_name=shelter.name, on_standby=shelter.status == ShelterStatus.STANDBY
             )
         before = shelter.status
         shelter.status = ShelterStatus.FULL
@@ -121,6 +124,15 @@ def shelter_mark_full(*, shelter_id: int, by: AbstractBaseUser | None) -> Shelte
         announce(shelter_id, [])
     logger.info("shelter %s marked full by user %s", shelter_id, by and by.pk)
     return shelter
+
+
+def shelter_status_action(
+    *, shelter_id: int, action: StatusAction, by: AbstractBaseUser | None
+) -> Shelter:
+    """Open, mark full, put on standby or close: the one entry both the pages use."""
+    if action == StatusAction.FULL:
+        return shelter_mark_full(shelter_id=shelter_id, by=by)
+    return shelter_set_status(shelter_id=shelter_id, status=ShelterStatus(action), by=by)
 
 
 def _status_by_free_places(shelter: Shelter) -> ShelterStatus:

@@ -103,12 +103,16 @@ SELECT 'Person ' || g,
 FROM generate_series(1, {HOUSEHOLDS}) g;
 UPDATE coordination_household SET children = size - 1 WHERE id % 3 = 0;
 
-INSERT INTO coordination_mealoffer (provider, address, city, date, starts_at, ends_at,
-    portions, claimed, hot_meal, vegetarian, halal, for_children, delivery, contact, notes,
-    created_at, updated_at)
-SELECT 'Kitchen ' || g, 'Street ' || g, CASE WHEN g % 10 < 8 THEN 'Uralsk' ELSE 'Aktobe' END,
+INSERT INTO coordination_mealprovider (name, city, phone, created_at)
+SELECT 'Kitchen ' || g, 'Uralsk', '', now() FROM generate_series(1, 100) g;
+INSERT INTO coordination_mealoffer (provider_id, address, city, date, starts_at, ends_at,
+    portions, claimed, hot_meal, vegetarian, halal, for_children, delivery, contact,
+    public_notes, notes, created_at, updated_at)
+SELECT (SELECT min(id) FROM coordination_mealprovider) + g % 100, 'Street ' || g,
+       CASE WHEN g % 10 < 8 THEN 'Uralsk' ELSE 'Aktobe' END,
        (now() - (g % 30) * interval '1 day')::date, '08:00', '22:00', 50 + g % 200,
-       (50 + g % 200) * (g % 4) / 4, true, false, false, false, 'pickup', '', '', now(), now()
+       (50 + g % 200) * (g % 4) / 4, true, false, false, false, 'pickup', '', '', '', now(),
+       now()
 FROM generate_series(1, 3000) g;
 """  # noqa: S608
 

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize(
     "name",
-    ["household", "stay", "hold", "mealoffer", "mealclaim"],
+    ["household", "stay", "hold", "mealoffer", "mealclaim", "mealprovider", "mealprovidermember"],
 )
 def test_changelists_load(admin_client, name, shelter, coordinator):
     household = HouseholdFactory(phone="+7 701 000 00 01")

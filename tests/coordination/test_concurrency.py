@@ -242,3 +242,82 @@ def test_expiry_racing_with_check_in_gives_places_back_exactly_once():
     space.refresh_from_db()
     assert space.held == 0
     assert space.occupied == 2
+
+
+def test_standby_while_households_check_in_lets_in_none_after_it_but_those_on_a_hold():
+    """Standby and check-ins take the shelter lock: each newcomer is in before standby or
+    refused after it; households with a hold for the space are received either way."""
+    from shelter.errors import ShelterClosed
+    from shelter.models import AuditEntry, OccupancyEvent, ShelterStatus
+
+    space = SpaceFactory(places=40)
+    user = UserFactory()
+    newcomers = [HouseholdFactory(size=1) for _ in range(4)]
+    on_hold = [HouseholdFactory(size=2) for _ in range(3)]
+    for household in on_hold:
+        services.hold_create(household_id=household.pk, space_id=space.pk, by=user)
+
+    def act(index):
+        if index == 0:
+            shelter_services.shelter_set_status(
+                shelter_id=space.shelter_id, status=ShelterStatus.STANDBY, by=user
+            )
+            return
+        household = (newcomers + on_hold)[index - 1]
+        services.stay_check_in(household_id=household.pk, space_id=space.pk, by=user)
+
+    outcomes = race(1 + len(newcomers) + len(on_hold), act)
+
+    assert outcomes[0] == "ok"
+    assert outcomes[1 + len(newcomers) :] == ["ok"] * len(on_hold)
+    assert set(outcomes[1 : 1 + len(newcomers)]) <= {"ok", ShelterClosed.__name__}
+    standby_at = AuditEntry.objects.get(shelter_id=space.shelter_id).at
+    admitted = outcomes[1 : 1 + len(newcomers)].count("ok")
+    space.refresh_from_db()
+    assert (space.occupied, space.held) == (admitted + 2 * len(on_hold), 0)
+    # Every newcomer let in (a check-in of one person) was counted before the standby.
+    newcomer_in = [
+        event.at
+        for event in OccupancyEvent.objects.filter(space=space, reason=OccupancyReason.CHECK_IN)
+        if event.after - event.before == 1
+    ]
+    assert len(newcomer_in) == admitted
+    assert all(at < standby_at for at in newcomer_in)
+
+
+def test_a_provider_cancelling_while_shelters_claim_and_release_leaves_nothing_claimed():
+    """Cancel, claims and releases all lock the offer first: no deadlock, and afterwards no
+    portion is claimed on the cancelled offer and every claim is released."""
+    from coordination.errors import ClaimReleased, OfferCancelled
+    from coordination.meals import services as meals
+
+    offer = MealOfferFactory(portions=100)
+    user = UserFactory()
+    shelters = [ShelterFactory() for _ in range(8)]
+    earlier = [
+        meals.meal_claim(offer_id=offer.pk, shelter_id=shelters[i].pk, portions=5, by=user)
+        for i in range(4)
+    ]
+
+    def act(index):
+        if index == 0:
+            meals.meal_offer_cancel(offer_id=offer.pk, by=user)
+        elif index <= 4:  # shelters that claimed give their portions back meanwhile
+            meals.meal_claim_release(claim_id=earlier[index - 1].pk, by=user)
+        else:
+            meals.meal_claim(
+                offer_id=offer.pk, shelter_id=shelters[index - 1].pk, portions=3, by=user
+            )
+
+    outcomes = race(9, act)
+
+    assert outcomes[0] == "ok"
+    assert set(outcomes[1:5]) <= {"ok", ClaimReleased.__name__}
+    assert set(outcomes[5:]) <= {"ok", OfferCancelled.__name__}
+    offer.refresh_from_db()
+    assert offer.is_cancelled and offer.claimed == 0
+    claims = list(MealClaim.objects.filter(offer=offer))
+    assert all(claim.released_at for claim in claims)
+    told = {claim.shelter_id for claim in claims if claim.offer_cancelled}
+    # Every claim still standing at the moment of cancelling was released by it (and told).
+    assert len(told) == outcomes[1:5].count(ClaimReleased.__name__) + outcomes[5:].count("ok")

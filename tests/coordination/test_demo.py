@@ -55,3 +55,33 @@ def test_the_demo_speaks_russian_unless_told_otherwise(monkeypatch, settings, cl
     monkeypatch.setenv("LANGUAGE_CODE", "kk")
     assert "Site language: kk" in _demo()
     assert settings.LANGUAGE_CODE == "kk"
+
+
+def test_demo_reads_like_a_city_flats_by_street_and_providers_with_their_own_logins(client):
+    from django.urls import reverse
+
+    from coordination.meals.models import MealProvider
+
+    _demo()
+    flats = Shelter.objects.filter(kind=Shelter.Kind.APARTMENT)
+    assert "Flat on Ikhsanova St" in set(flats.values_list("name", flat=True))
+    assert not flats.filter(name__icontains="resident").exists()
+    assert all(flat.district for flat in flats)  # what the public sees of where they are
+    providers = MealProvider.objects.prefetch_related("members", "offers")
+    assert {p.name for p in providers} == {
+        "Café Dastarkhan",
+        "Volunteer kitchen of St. Michael's",
+        "Aigul's home kitchen",
+    }
+    logins = {login.username for login in LOGINS}  # their passwords: the test above
+    for provider in providers:
+        [member] = provider.members.all()
+        [offer] = provider.offers.all()
+        assert offer.public_notes
+        assert member.username in logins
+        client.force_login(member)
+        mine = client.get(reverse("coordination:meals_mine")).context["offers"]
+        assert [o.provider for o in mine] == [provider]  # its own offer, nobody else's
+        form = client.get(reverse("coordination:meal_new")).context["form"]
+        assert form.initial["provider"] == provider.pk
+        client.logout()

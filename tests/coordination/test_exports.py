@@ -3,14 +3,18 @@ personal data, the households one is for coordinators after a warning, and each 
 
 import csv
 import io
+import re
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from coordination import services
 from coordination.dashboard.exports import HOUSEHOLD_COLUMNS
 from shelter import services as shelter_services
-from shelter.models import AuditAction, AuditEntry, OccupancyReason
+from shelter.models import AuditAction, AuditEntry, OccupancyReason, Shelter
 from tests.factories import HouseholdFactory, ShelterFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +161,72 @@ def test_every_export_is_audited_who_when_what(as_user, coordinator, city):
         "filters": {"status": "waiting", "personal_data": "confirmed"},
         "rows": 1,
     }
+
+
+ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
+
+
+def test_every_export_writes_times_one_way_with_the_citys_offset(
+    as_user, client, coordinator, shelter
+):
+    space = shelter.spaces.first()
+    shelter_services.occupancy_change(
+        space_id=space.pk, delta=1, reason=OccupancyReason.COUNT, by=None
+    )
+    space.refresh_from_db()  # counted_at is the database's clock
+    registered = datetime(2026, 11, 30, 16, 40, 5, 123456, tzinfo=UTC)  # 21:40:05 in Uralsk
+    with time_machine.travel(registered, tick=False):
+        HouseholdFactory(size=1)
+    staff = as_user(coordinator)
+    shelters = _records(staff.get(reverse("coordination:export_shelters")))
+    hxl = _records(staff.get(reverse("coordination:export_shelters_hxl")), skip=1)
+    public_hxl = _records(client.get(reverse("shelters_csv")), skip=1)
+    history = _records(staff.get(reverse("coordination:export_history")))
+    households = _records(
+        staff.post(
+            reverse("coordination:export_households"), {"status": "all", "personal_data": "on"}
+        )
+    )
+    counted = timezone.localtime(space.counted_at).isoformat(timespec="seconds")
+    assert counted.endswith("+05:00")  # Asia/Oral, the city's time zone
+    assert shelters[0]["last_counted_at"] == counted
+    assert hxl[0]["updated_at"] == public_hxl[0]["updated_at"] == counted
+    assert households[0]["registered"] == "2026-11-30T21:40:05+05:00"
+    assert households[0]["waiting_since"] == "2026-11-30T21:40:05+05:00"
+    every_time = [
+        *(row["last_counted_at"] for row in shelters),
+        *(row["updated_at"] for row in hxl + public_hxl),
+        *(row["at"] for row in history),
+        *(row[field] for row in households for field in ("registered", "waiting_since")),
+    ]
+    assert len(every_time) == 1 + 2 + 170 + 2  # one shelter, the week by the hour, one household
+    assert all(ISO_WITH_OFFSET.match(value) and value.endswith("+05:00") for value in every_time)
+
+
+def test_hxl_carries_the_public_phone_and_the_rules(client, shelter):
+    Shelter.objects.filter(pk=shelter.pk).update(
+        phone="+7 711 250 11 00", accepts_families=False, men_only=True, wheelchair_accessible=True
+    )
+    rows = _rows(client.get(reverse("shelters_csv")))
+    tags = rows[1]
+    record = dict(zip(tags, rows[2], strict=True))
+    assert record["#contact+phone"] == "+7 711 250 11 00"
+    assert (
+        record["#indicator+families"],
+        record["#indicator+women_children_only"],
+        record["#indicator+men_only"],
+        record["#indicator+pets"],
+        record["#indicator+wheelchair"],
+    ) == ("no", "no", "yes", "no", "yes")
+    assert dict(zip(rows[0], rows[2], strict=True))["phone"] == "+7 711 250 11 00"
+
+
+def test_the_public_hxl_file_defuses_formulas(client):
+    ShelterFactory(name="=HYPERLINK(evil)")
+    rows = _rows(client.get(reverse("shelters_csv")))
+    assert rows[2][1] == "'=HYPERLINK(evil)"
+
+
+def _records(response, skip: int = 0) -> list[dict]:
+    rows = _rows(response)
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1 + skip :]]

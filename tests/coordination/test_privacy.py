@@ -99,3 +99,104 @@ def test_viewing_a_household_is_logged_with_ids_only(
     lines = [r.getMessage() for r in caplog.records if r.name == "coordination.audit"]
     assert lines == [f"user {coordinator.pk} viewed household {staying_in_other_shelter.pk}"]
     _assert_clean(caplog.text)
+
+
+# --- Homes offered by residents: district and the coordinators' phone only --------------------
+
+FLAT_ADDRESS = "Ikhsanova Street 40, apt 2"
+FLAT_PHONE = "+7 705 300 06 42"
+FLAT_SECRETS = (
+    FLAT_ADDRESS,
+    "Ikhsanova Street 40",
+    "apt 2",
+    "51.2412",  # latitude, however it is written
+    "51.3799",  # longitude
+    FLAT_PHONE,
+    "300 06 42",
+    "3000642",
+)
+COORDINATION_PHONE = "+7 711 250 00 00"
+
+
+@pytest.fixture
+def flat(settings):
+    from shelter.models import Shelter
+    from tests.factories import MealOfferFactory, ShelterFactory, SpaceFactory
+
+    settings.COORDINATION_PHONE = COORDINATION_PHONE
+    flat = ShelterFactory(
+        name="Flat on Ikhsanova St",
+        kind=Shelter.Kind.APARTMENT,
+        address=FLAT_ADDRESS,
+        district="Zachagansk",
+        latitude="51.241200",
+        longitude="51.379900",
+        phone=FLAT_PHONE,
+    )
+    SpaceFactory(shelter=flat, name="Flat", places=4)
+    MealOfferFactory(shelter=flat, address="")  # a meal brought to the flat
+    return flat
+
+
+def _assert_flat_hidden(text: str, where: str) -> None:
+    for secret in FLAT_SECRETS:
+        assert secret not in text, (where, secret)
+
+
+def test_no_public_url_api_or_export_shows_a_flats_address_coordinates_or_phone(
+    client, as_user, coordinator, flat
+):
+    from tests.test_permissions_matrix import EXPECTED
+
+    public_names = [
+        name
+        for name, (method, arguments, expected) in EXPECTED.items()
+        if expected["anonymous"] == "ok" and method == "get" and name != "choose_language"
+    ]
+    assert {"home", "public_shelter", "api:shelters", "api:shelter", "api:meals"} <= set(
+        public_names
+    )
+    assert "shelters_csv" in public_names
+    for name in public_names:
+        kwargs = dict.fromkeys(EXPECTED[name][1], flat.pk)
+        response = client.get(reverse(name, kwargs=kwargs), HTTP_ACCEPT_ENCODING="identity")
+        assert response.status_code == 200, name
+        _assert_flat_hidden(response.content.decode(), name)
+    hxl = as_user(coordinator).get(reverse("coordination:export_shelters_hxl"))
+    _assert_flat_hidden(hxl.content.decode(), "dashboard HXL export")
+
+
+def test_a_flat_is_shown_with_its_district_and_the_coordinators_phone(client, flat):
+    page = client.get(reverse("public_shelter", args=[flat.pk])).content.decode()
+    assert "Flat on Ikhsanova St" in page and "Zachagansk" in page
+    assert f'href="tel:{COORDINATION_PHONE.replace(" ", "")}"' in page
+    assert "the coordinators give the address when places are held for you" in page
+    assert "geo:" not in page  # no directions to a private door
+    api = client.get(reverse("api:shelter", args=[flat.pk])).json()
+    assert (api["address"], api["latitude"], api["longitude"]) == ("", None, None)
+    assert (api["district"], api["phone"], api["is_private_home"]) == (
+        "Zachagansk",
+        COORDINATION_PHONE,
+        True,
+    )
+    meal = next(m for m in client.get(reverse("api:meals")).json() if m["shelter_id"] == flat.pk)
+    assert meal["address"] == "Zachagansk, Uralsk"
+
+
+def test_the_household_sent_there_gets_the_address(as_user, coordinator, flat):
+    household = HouseholdFactory(size=2)
+    response = as_user(coordinator).post(
+        reverse("coordination:hold", args=[household.pk]),
+        {"space": flat.spaces.get().pk},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert FLAT_ADDRESS in page  # the volunteer gives it to the household
+    assert response.status_code == 200
+
+
+def test_without_a_coordination_phone_a_flat_shows_no_phone_at_all(client, flat, settings):
+    settings.COORDINATION_PHONE = ""
+    page = client.get(reverse("public_shelter", args=[flat.pk])).content.decode()
+    assert "tel:" not in page
+    _assert_flat_hidden(page, "public page")

@@ -68,9 +68,24 @@ def test_find_a_place_queries_do_not_grow(size, as_user, coordinator):
 @pytest.mark.parametrize("size", [2, 15])
 def test_meals_queries_do_not_grow(size, as_user, coordinator):
     _seed(size, coordinator)
-    # 1 session, 2 user, 3 offers with remaining portions and shelter, 4-5 permissions
-    # (user, group), 6 the user's shelters (one list for every claim select), 7 their claims
-    assert _queries(as_user(coordinator), reverse("coordination:meals")) == 7
+    # 1 session, 2 user, 3 offers with remaining portions, provider and shelter, 4-5
+    # permissions (user, group), 6 the user's shelters (one list for every claim select),
+    # 7 their claims, 8 their claims released by a cancelled offer
+    assert _queries(as_user(coordinator), reverse("coordination:meals")) == 8
+
+
+@pytest.mark.parametrize("size", [2, 15])
+def test_my_meal_offers_queries_do_not_grow(size, as_user, coordinator, meal_provider, cafe):
+    _seed(size, coordinator)
+    for _ in range(size):
+        offer = MealOfferFactory(provider=cafe)
+        shelter = ShelterFactory()
+        services.meal_claim(offer_id=offer.pk, shelter_id=shelter.pk, portions=1, by=coordinator)
+    # 1 session, 2 user, 3-4 permissions (user, group), 5 offers of the user's provider with
+    # provider and shelter, 6 their claims with shelter, 7 the user's providers (the heading)
+    assert _queries(as_user(meal_provider), reverse("coordination:meals_mine")) == 7
+    # a coordinator sees every provider's offers: the same queries
+    assert _queries(as_user(coordinator), reverse("coordination:meals_mine")) == 7
 
 
 @pytest.mark.parametrize("size", [2, 15])

@@ -57,9 +57,10 @@ def test_closing_with_people_inside_is_refused_and_not_recorded(as_user, coordin
         space_id=space.pk, delta=2, reason=OccupancyReason.COUNT, by=None
     )
     response = _status(as_user(coordinator), shelter, "closed")
-    assert "Cinema Park cannot be closed: 2 people are checked in or expected." in _messages(
-        response
-    )
+    assert _messages(response) == [
+        "Cinema Park cannot be closed: 2 people are checked in or expected. "
+        "Check them out first, or put it on standby to stop new arrivals."
+    ]
     shelter.refresh_from_db()
     assert shelter.status == ShelterStatus.OPEN
     assert not AuditEntry.objects.exists()

@@ -14,10 +14,10 @@ from tests.factories import MealOfferFactory
 pytestmark = pytest.mark.django_db
 
 
-def _offer_post(**changes):
+def _offer_post(provider, /, **changes):
     today = timezone.localdate()
     data = {
-        "provider": "Café Dastarkhan",
+        "provider": provider.pk,
         "address": "Dostyk 10",
         "city": "Uralsk",
         "date": today.isoformat(),
@@ -50,26 +50,28 @@ def test_who_may_post_offers(role, expected, request, as_user):
     assert as_user(user).get(reverse("coordination:meal_new")).status_code == expected
 
 
-def test_provider_posts_an_offer_and_sees_it_in_my_offers(as_user, meal_provider):
+def test_provider_posts_an_offer_and_sees_it_in_my_offers(as_user, meal_provider, cafe):
     client = as_user(meal_provider)
-    response = client.post(reverse("coordination:meal_new"), _offer_post())
+    response = client.post(reverse("coordination:meal_new"), _offer_post(cafe))
     assert response.status_code == 302
     offer = MealOffer.objects.get()
-    assert offer.created_by == meal_provider
+    assert (offer.created_by, offer.provider) == (meal_provider, cafe)
     mine = client.get(reverse("coordination:meals_mine"))
     assert "0 of 50 claimed, 50 left" in mine.content.decode()
 
 
-def test_a_new_offer_starts_at_today_with_the_providers_last_details(as_user, meal_provider):
+def test_a_new_offer_starts_at_today_with_the_providers_last_details(as_user, meal_provider, cafe):
     client = as_user(meal_provider)
     first = client.get(reverse("coordination:meal_new")).context["form"]
     assert first.initial["date"] == timezone.localdate()
-    assert first.initial["provider"] == ""  # nothing posted before: nothing to copy
-    client.post(reverse("coordination:meal_new"), _offer_post(contact="+7 701 555 12 12"))
+    assert first.initial["provider"] == cafe.pk  # one's own organisation, nothing to choose
+    assert first.initial["contact"] == cafe.phone  # nothing posted before: the provider's
+    assert first.initial["address"] == ""
+    client.post(reverse("coordination:meal_new"), _offer_post(cafe, contact="+7 701 555 12 12"))
 
     form = client.get(reverse("coordination:meal_new")).context["form"]
     assert form.initial["date"] == timezone.localdate()
-    assert form.initial["provider"] == "Café Dastarkhan"
+    assert form.initial["provider"] == cafe.pk
     assert form.initial["address"] == "Dostyk 10"
     assert form.initial["contact"] == "+7 701 555 12 12"
     assert form.initial["portions"] is None  # how much there is to give changes every day
@@ -83,11 +85,14 @@ def test_a_new_offer_starts_at_today_with_the_providers_last_details(as_user, me
         ({"portions": "0"}, "portions"),
         ({"portions": "many"}, "portions"),
         ({"address": "", "shelter": ""}, "address"),
-        ({"provider": "<script>x</script>"}, "provider"),
+        ({"public_notes": "<script>x</script>"}, "public_notes"),
+        ({"provider": "999999"}, "provider"),
     ],
 )
-def test_bad_offer_input_saves_nothing(changes, field, as_user, meal_provider):
-    response = as_user(meal_provider).post(reverse("coordination:meal_new"), _offer_post(**changes))
+def test_bad_offer_input_saves_nothing(changes, field, as_user, meal_provider, cafe):
+    response = as_user(meal_provider).post(
+        reverse("coordination:meal_new"), _offer_post(cafe, **changes)
+    )
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert not MealOffer.objects.exists()

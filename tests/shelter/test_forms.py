@@ -103,6 +103,16 @@ def test_shelter_form_bad_input_gets_a_message(changes, field):
     assert field in form.errors
 
 
+def test_a_private_homes_name_must_not_carry_its_address():
+    flat = {**SHELTER_DATA, "kind": "apartment", "address": "Ikhsanova Street 40, apt 2"}
+    form = ShelterForm({**flat, "name": "ikhsanova street 40, apt 2 (Marat)"})
+    assert not form.is_valid()
+    assert "leave the address out of it" in " ".join(form.errors["name"])
+    assert ShelterForm({**flat, "name": "Flat on Ikhsanova St"}).is_valid()
+    # a cinema's name may well be its address
+    assert ShelterForm({**SHELTER_DATA, "name": "Dostyk 157"}).is_valid()
+
+
 def _formset_data(rows, initial=0):
     data = {
         "spaces-TOTAL_FORMS": str(len(rows)),

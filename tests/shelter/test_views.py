@@ -96,7 +96,7 @@ def test_register_shelter_access(role, expected, user_in_role, as_user):
 )
 def test_status_change_access(role, expected_status, user_in_role, as_user, shelter):
     as_user(user_in_role(role)).post(
-        reverse("shelter:set_status", args=[shelter.pk]), {"status": "standby"}
+        reverse("shelter:set_status", args=[shelter.pk]), {"action": "standby"}
     )
     shelter.refresh_from_db()
     assert shelter.status == expected_status
@@ -195,7 +195,7 @@ def test_plus_button_without_javascript_adjusts_the_number_without_saving(
 def test_closing_an_occupied_shelter_says_how_many_are_there(as_user, manager, shelter):
     Space.objects.filter(shelter=shelter).update(occupied=2)
     response = as_user(manager).post(
-        reverse("shelter:set_status", args=[shelter.pk]), {"status": "closed"}, follow=True
+        reverse("shelter:set_status", args=[shelter.pk]), {"action": "closed"}, follow=True
     )
     assert "4 people are checked in" in response.content.decode()
     shelter.refresh_from_db()
@@ -317,3 +317,42 @@ def test_history_shows_an_unchanged_count_as_confirmed(as_user, volunteer, shelt
     assert "Auditorium 1 · Count: 7 confirmed (of 10)" in text
     assert "Auditorium 2 · Count: 0 · places 20 → 22" in text
     assert "7 → 7" not in text
+
+
+def test_a_manager_marks_the_shelter_full_with_people_inside(as_user, manager, shelter):
+    Space.objects.filter(shelter=shelter).update(occupied=2)
+    response = as_user(manager).post(
+        reverse("shelter:set_status", args=[shelter.pk]), {"action": "full"}, follow=True
+    )
+    assert "Cinema Park is marked full: nobody new is offered its places" in (
+        response.content.decode()
+    )
+    shelter.refresh_from_db()
+    assert (shelter.status, shelter.marked_full) == (ShelterStatus.FULL, True)
+
+
+def test_a_volunteer_cannot_mark_the_shelter_full(as_user, volunteer, shelter):
+    response = as_user(volunteer).post(
+        reverse("shelter:set_status", args=[shelter.pk]), {"action": "full"}
+    )
+    assert response.status_code == 403
+    shelter.refresh_from_db()
+    assert (shelter.status, shelter.marked_full) == (ShelterStatus.OPEN, False)
+
+
+def test_the_shelter_page_shows_a_manager_the_status_buttons(as_user, manager, volunteer, shelter):
+    page = as_user(manager).get(reverse("shelter:detail", args=[shelter.pk])).content.decode()
+    for action in ("full", "standby", "closed"):
+        assert f'name="action" value="{action}"' in page
+    assert 'name="action" value="open"' not in page  # it is open already
+    page = as_user(volunteer).get(reverse("shelter:detail", args=[shelter.pk])).content.decode()
+    assert 'name="action"' not in page
+
+
+def test_an_unknown_status_action_changes_nothing(as_user, manager, shelter):
+    response = as_user(manager).post(
+        reverse("shelter:set_status", args=[shelter.pk]), {"action": "explode"}, follow=True
+    )
+    assert "Choose open, mark full, standby or close." in response.content.decode()
+    shelter.refresh_from_db()
+    assert shelter.status == ShelterStatus.OPEN

@@ -1,4 +1,7 @@
-"""Pages for meals: today's offers with claim buttons, posting and editing offers."""
+"""Pages for meals: today's offers with claim buttons; posting, editing and cancelling offers.
+
+A provider's member sees and edits only their provider's offers; coordinators every one.
+"""
 
 import uuid
 
@@ -8,21 +11,24 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from shelter.errors import ShelterError
 from shelter.selectors import shelters_to_choose
 
-from .. import access, selectors, services
-from ..errors import ClaimAlreadySaved
-from ..forms import MealClaimForm, MealOfferForm
-from ..models import MealClaim, MealOffer
+from .. import access
+from ..errors import ClaimAlreadySaved, OfferCancelled
+from . import selectors, services
+from .forms import MealClaimForm, MealOfferForm
+from .models import MealClaim, MealOffer
 
 
 @login_required
 def meals_today(request):
     """Current offers with remaining portions; claim and release for the user's shelters."""
-    offers = list(selectors.meal_offers_current(timezone.now()))
+    now = timezone.now()
+    offers = list(selectors.meal_offers_current(now))
     shelters = list(shelters_to_choose(request.user))
     claims = selectors.meal_claims_open_for(offers, shelters)
     for offer in offers:
@@ -34,6 +40,7 @@ def meals_today(request):
         {
             "offers": offers,
             "shelters": shelters,  # one select per offer, drawn from this one list
+            "cancelled": selectors.meal_cancellations_for(shelters, now),
             "can_offer": access.can_offer_meals(request.user),
         },
     )
@@ -42,7 +49,7 @@ def meals_today(request):
 @login_required
 @require_POST
 def meal_claim(request, pk: int):
-    offer = get_object_or_404(MealOffer, pk=pk)
+    offer = get_object_or_404(MealOffer.objects.select_related("provider"), pk=pk)
     shelters = shelters_to_choose(request.user)
     form = MealClaimForm(
         request.POST, shelters=shelters, remaining=offer.remaining_portions, prefix=f"offer-{pk}"
@@ -89,19 +96,29 @@ def meal_claim_release(request, pk: int):
 
 @login_required
 def meal_offer_edit(request, pk: int | None = None):
-    offer = MealOffer() if pk is None else get_object_or_404(MealOffer, pk=pk)
+    offer = (
+        MealOffer()
+        if pk is None
+        else get_object_or_404(MealOffer.objects.select_related("provider"), pk=pk)
+    )
     allowed = access.can_offer_meals if pk is None else lambda u: access.can_edit_offer(u, offer)
     if not allowed(request.user):
         raise PermissionDenied
-    initial = selectors.new_meal_offer_initial(request.user) if pk is None else None
-    form = MealOfferForm(request.POST or None, instance=offer, initial=initial)
+    if offer.is_cancelled:
+        messages.info(request, _("This offer was cancelled; post a new one instead."))
+        return redirect("coordination:meals_mine")
+    providers = selectors.meal_providers_for(request.user)
+    if pk is None and not providers:
+        return render(request, "coordination/meal_offer_form.html", {"no_provider": True})
+    initial = selectors.new_meal_offer_initial(providers[0]) if pk is None else None
+    form = MealOfferForm(request.POST or None, instance=offer, initial=initial, providers=providers)
     if request.method == "POST" and form.is_valid():
         try:
             services.meal_offer_save(
                 offer=form.save(commit=False), fields=form.changed_data, by=request.user
             )
         except ShelterError as exc:
-            form.add_error("portions", exc.message)
+            form.add_error(None if isinstance(exc, OfferCancelled) else "portions", exc.message)
         else:
             messages.success(request, _("Meal offer saved."))
             return redirect("coordination:meals_mine")
@@ -110,10 +127,43 @@ def meal_offer_edit(request, pk: int | None = None):
 
 @login_required
 def meal_offers_mine(request):
+    """The offers of the user's providers: what was claimed, by whom, and a cancel button."""
     if not access.can_offer_meals(request.user):
         raise PermissionDenied
+    now = timezone.now()
     return render(
         request,
         "coordination/meal_offers_mine.html",
-        {"offers": selectors.meal_offers_by(request.user), "now": timezone.now()},
+        {
+            "offers": selectors.meal_offers_of(request.user, now),
+            "providers": selectors.meal_providers_for(request.user),
+            "now": now,
+        },
     )
+
+
+@login_required
+@require_POST
+def meal_offer_cancel(request, pk: int):
+    offer = get_object_or_404(MealOffer.objects.select_related("provider"), pk=pk)
+    if not access.can_edit_offer(request.user, offer):
+        raise PermissionDenied
+    try:
+        released = services.meal_offer_cancel(offer_id=offer.pk, by=request.user)
+    except ShelterError as exc:
+        messages.info(request, exc.message)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "Offer cancelled. %(n)d claim of a shelter was released; its volunteers see "
+                "it on their meals page.",
+                "Offer cancelled. %(n)d claims of shelters were released; their volunteers "
+                "see it on their meals page.",
+                released,
+            )
+            % {"n": released}
+            if released
+            else _("Offer cancelled. No shelter had claimed portions."),
+        )
+    return redirect("coordination:meals_mine")
