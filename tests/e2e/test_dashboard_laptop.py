@@ -93,6 +93,6 @@ def test_the_coordinator_sees_a_volunteers_count_arrive(city, laptop, phone, scr
     cinema_row.get_by_role("link", name="Manage").click()
     dashboard.wait_for_url(f"**/dashboard/shelters/{city['cinema'].pk}/")
     dashboard.get_by_role("button", name="Mark full").click()
-    assert "Cinema Park is now Full." in dashboard.locator(".alert-success").inner_text()
+    assert "Cinema Park is marked full" in dashboard.locator(".alert-success").inner_text()
     assert "Marked full" in dashboard.locator(".audit-log").inner_text()
     screenshot(dashboard, "dashboard-shelter-laptop")
