@@ -181,10 +181,12 @@ def test_waiting_list_and_register_query_parameters(
 ):
     client.force_login(volunteer if who == "volunteer" else coordinator)
     Household.objects.get_or_create(contact_name="Fuzz", size=1)
+    # A NUL in a query string is refused before any view (coordination.middleware).
+    expected = 400 if "\x00" in f"{q}{shelter_id}" else 200
     response = client.get(reverse("coordination:waiting"), _form(q=q, shelter=shelter_id))
-    assert response.status_code == 200
+    assert response.status_code == expected
     register = client.get(reverse("coordination:register"), _form(shelter=shelter_id))
-    assert register.status_code == 200
+    assert register.status_code == (400 if "\x00" in str(shelter_id) else 200)
 
 
 @pytest.mark.django_db

@@ -7,14 +7,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shelter.access import member_shelter_ids
 from shelter.errors import ShelterError, SpaceFull
 from shelter.models import Shelter, Space
+from shelter.redirects import redirect_next
 from shelter.sections import Section
 from shelter.selectors import shelters_to_choose
 
@@ -67,9 +68,9 @@ def household_register(request):
 
 def _arrival_point(request, shelters) -> dict:
     """ "Register an arrival here" on a shelter's page: that shelter, if one of the user's."""
-    here = request.GET.get("shelter", "")
-    if here.isdigit() and shelters.filter(pk=here).exists():
-        return {"registered_at": int(here)}
+    here = WaitingFilterForm(request.GET).fitting()  # "²" or past bigint: none, never a 500
+    if here is not None and shelters.filter(pk=here.pk).exists():
+        return {"registered_at": here.pk}
     return {}
 
 
@@ -171,17 +172,8 @@ def household_check_in(request, pk: int):
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Checked in at %(space)s.") % {"space": space})
-    return _back(request) or redirect("coordination:household", pk=pk)
-
-
-def _back(request):
-    """A redirect to the page the form came from (`next`, this site only), or None."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return None
+    # Back to the page the form came from (the shelter's "They arrived"), this site only.
+    return redirect_next(request, reverse("coordination:household", args=[pk]))
 
 
 @login_required
