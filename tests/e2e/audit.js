@@ -3,6 +3,8 @@
 (options) => {
   const problems = [];
   const minimum = options.minimum;  // px, both ways
+  // Bootstrap scrolls smoothly: the checks below need each scroll done at once.
+  document.documentElement.style.scrollBehavior = "auto";
   const describe = (el) => {
     const text = (el.innerText || el.value || el.getAttribute("aria-label") || "").trim();
     const id = el.id ? "#" + el.id : "";

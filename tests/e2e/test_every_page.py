@@ -77,6 +77,7 @@ def city(live_server):
     hold = services.hold_create(household_id=held.pk, space_id=hall.pk, by=boss)
     waiting = HouseholdFactory(registered_at=cinema, contact_name="Олег Ким", size=4)
     offer = MealOfferFactory(created_by=people["meal_provider"], provider="Кафе Дастархан")
+    offer.provider.memberships.create(user=people["meal_provider"])  # it posts for the café
     claim = services.meal_claim(offer_id=offer.pk, shelter_id=cinema.pk, portions=1, by=boss)
     alert = alert_raise(
         kind=Alert.Kind.NEARLY_FULL,
