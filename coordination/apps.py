@@ -8,5 +8,8 @@ class CoordinationConfig(AppConfig):
     verbose_name = _("Coordination")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the signal listeners)
+        from . import (
+            ratelimit,  # noqa: F401  (its system check, its sync after a response)
+            receivers,  # noqa: F401  (connects the signal listeners)
+        )
         from .alerts import receivers as alert_receivers  # noqa: F401  (alerts, their tasks)
