@@ -10,7 +10,10 @@ class CoordinationConfig(AppConfig):
     def ready(self) -> None:
         from shelter import sections as shelter_sections
 
-        from . import receivers  # noqa: F401  (connects the signal listeners)
+        from . import (
+            ratelimit,  # noqa: F401  (its system check, its sync after a response)
+            receivers,  # noqa: F401  (connects the signal listeners)
+        )
         from .accounts import receivers as account_receivers  # noqa: F401  (language at login)
         from .alerts import receivers as alert_receivers  # noqa: F401  (alerts, their tasks)
         from .views.households import shelter_arrivals_section

@@ -46,6 +46,7 @@ from collections.abc import Sequence
 
 import redis
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import request_finished, setting_changed
 from django.dispatch import receiver
@@ -381,6 +382,18 @@ def budgets(address: str, client: str | None) -> list[tuple[str, int]]:
 RATE_SETTINGS = ("PUBLIC_RATE_LIMIT_CLIENT", "PUBLIC_RATE_LIMIT_NEW", "PUBLIC_RATE_LIMIT_ADDRESS")
 
 
+@checks.register
+def rates_read_per_minute(app_configs, **kwargs) -> list[checks.Error]:
+    """`manage.py check` (and migrate, runserver) refuse a rate that is not per minute."""
+    errors = []
+    for name in RATE_SETTINGS:
+        try:
+            per_minute(getattr(settings, name))
+        except ImproperlyConfigured as error:
+            errors.append(checks.Error(str(error), obj=name, id="coordination.E001"))
+    return errors
+
+
 class PublicRateLimitMiddleware:
     """Counts public traffic against its budgets; beyond them a 429 with Retry-After.
 
@@ -389,8 +402,8 @@ class PublicRateLimitMiddleware:
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
-        for name in RATE_SETTINGS:
-            per_minute(getattr(settings, name))  # a typo fails at start, not on each request
+        for name in RATE_SETTINGS:  # gunicorn runs no checks: a typo fails its start too
+            per_minute(getattr(settings, name))
 
     def __call__(self, request):
         if not is_public(request):

@@ -4,6 +4,7 @@ Unset variables give a working local default: SQLite in the project folder and C
 in-process. DATABASE_URL and REDIS_URL switch to PostgreSQL, Redis and real Celery workers.
 """
 
+import warnings
 from pathlib import Path
 
 import environ
@@ -382,15 +383,21 @@ AXES_USERNAME_CALLABLE = "coordination.clients.login_username"
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Public traffic (everything but logged-in users, probes and static files), per minute
-# (coordination/ratelimit.py, README "Deploying"). A browser's first response gives it a signed
-# client id: then it has its own budget, 2 requests a second on average, far above a person
-# and far below a script. Requests without one (new visitors, bots that drop cookies, API
+# (coordination/ratelimit.py, README "Deploying"). The first page a browser loads gives it a
+# signed client id: then it has its own budget, 2 requests a second on average, far above a
+# person and far below a script. Requests without one (new visitors, bots that drop cookies, API
 # clients) share their address's new-visitor budget: above the 2,000 first loads a minute
 # one carrier NAT address at a border crossing must serve. And every request counts against
 # its address's ceiling, so ids collected by a bot add up to a bounded share of the server.
 PUBLIC_RATE_LIMIT_CLIENT = env.str("PUBLIC_RATE_LIMIT_CLIENT", default="120/m")
 PUBLIC_RATE_LIMIT_NEW = env.str("PUBLIC_RATE_LIMIT_NEW", default="3000/m")
 PUBLIC_RATE_LIMIT_ADDRESS = env.str("PUBLIC_RATE_LIMIT_ADDRESS", default="20000/m")
+if env.str("PUBLIC_RATE_LIMIT", default=""):  # one budget per address, before the three above
+    warnings.warn(
+        "PUBLIC_RATE_LIMIT is no longer read: see PUBLIC_RATE_LIMIT_CLIENT, PUBLIC_RATE_LIMIT_NEW"
+        " and PUBLIC_RATE_LIMIT_ADDRESS (README, Deploying).",
+        stacklevel=1,
+    )
 
 # Date and number formats Django lacks for Kazakh (coordination/formats/kk/formats.py).
 FORMAT_MODULE_PATH = ["coordination.formats"]

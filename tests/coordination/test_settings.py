@@ -35,6 +35,20 @@ def test_starts_with_a_secret_key_when_debug_is_off():
     assert result.returncode == 0, result.stderr
 
 
+def test_the_old_single_public_rate_limit_is_named_as_replaced():
+    result = _check({"PUBLIC_RATE_LIMIT": "300/m"})
+    assert result.returncode == 0, result.stderr  # it starts, and says what to set instead
+    assert "PUBLIC_RATE_LIMIT is no longer read" in result.stderr
+    assert "PUBLIC_RATE_LIMIT_NEW" in result.stderr
+
+
+def test_a_public_rate_limit_that_is_not_per_minute_fails_the_check():
+    result = _check({"PUBLIC_RATE_LIMIT_CLIENT": "120/h"})
+    assert result.returncode != 0
+    assert "PUBLIC_RATE_LIMIT_CLIENT: (coordination.E001)" in result.stderr
+    assert "must read like '120/m', not '120/h'" in result.stderr
+
+
 def test_defaults_to_sqlite_and_in_process_tasks():
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
