@@ -137,6 +137,7 @@ def meal_offers_mine(request):
         {
             "offers": selectors.meal_offers_of(request.user, now),
             "providers": selectors.meal_providers_for(request.user),
+            "everyone": access.is_coordinator(request.user),
             "now": now,
         },
     )

@@ -99,7 +99,7 @@ class Command(BaseCommand):
     def _print_logins(self, addrport: str) -> None:
         self.stdout.write(f"\nOpen http://{addrport}/ ; volunteers log in at /accounts/login/")
         for login in LOGINS:
-            self.stdout.write(f"  {login.username:<16} {login.password:<22} {login.role}")
+            self.stdout.write(f"  {login.username:<20} {login.password:<20} {login.role}")
         self.stdout.write("")
 
     def _start_worker(self, language: str) -> subprocess.Popen | None:
