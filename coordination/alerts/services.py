@@ -85,7 +85,7 @@ def alert_raise(
 
 def _iso(moment: datetime) -> str:
     """When figures were computed, in the city's time ("2022-09-27T21:40:00+05:00")."""
-    return timezone.localtime(moment).isoformat()
+    return timezone.localtime(moment).isoformat(timespec="seconds")
 
 
 def _refresh(key: str, kind: str, params: dict) -> None:
