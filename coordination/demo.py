@@ -24,8 +24,9 @@ from shelter.models import (
     Space,
 )
 
-from . import services
 from .access import MEAL_PROVIDER_GROUP
+from .households import services
+from .meals import services as meal_services
 from .meals.models import MealProvider
 from .models import Household, MealOffer
 
@@ -278,7 +279,7 @@ def _meals(shelters: dict, cooks: list) -> None:
         provider.memberships.create(user=cook)
         shelter_name, address, portions, public_notes, tags = offer
         shelter = shelters[shelter_name] if shelter_name else None
-        services.meal_offer_save(
+        meal_services.meal_offer_save(
             offer=MealOffer(
                 provider=provider,
                 shelter=shelter,

@@ -34,8 +34,8 @@ from redis import RedisError
 
 from shelter.models import PRIVATE_KINDS, TAKING_PEOPLE, Shelter, Space
 
+from .households.places import shelter_admits
 from .models import MealOffer
-from .selectors import shelter_admits
 
 logger = logging.getLogger(__name__)
 

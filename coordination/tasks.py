@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from . import services
+from .households import services
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -5,9 +5,10 @@ from django.urls import include, path
 
 from .alerts import views as alerts
 from .api import api, shelters_csv
+from .households import views as households
 from .lockouts import views as lockouts
 from .meals import views as meals
-from .views import dashboard, health, households, public, start
+from .views import dashboard, health, public, start
 
 coordination_patterns = (
     [

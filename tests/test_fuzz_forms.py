@@ -164,7 +164,7 @@ def test_hold_from_the_city_list(volunteer_client, shelter, other_shelter, space
 @FUZZ
 @given(space=VALUE, action=st.sampled_from(["move", "check_out", "check_out_undo"]))
 def test_stay_forms(coordinator_client, coordinator, shelter, space, action):
-    from coordination import services
+    from coordination.households import services
     from tests.factories import SpaceFactory
 
     household = Household.objects.create(contact_name="Fuzz", size=1)

@@ -8,9 +8,10 @@ The admin is left to Django's own staff check (tests/*/test_admin.py).
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from coordination import services
 from coordination.alerts.models import Alert
 from coordination.alerts.services import alert_raise
+from coordination.households import services
+from coordination.meals import services as meal_services
 from shelter.models import MembershipRole
 from tests.factories import (
     HouseholdFactory,
@@ -132,7 +133,9 @@ def world(db):
     hold = services.hold_create(household_id=held.pk, space_id=space_a.pk, by=boss)
     offer = MealOfferFactory(created_by=people["meal_provider"])
     offer.provider.memberships.create(user=people["meal_provider"])  # it posts for the café
-    claim = services.meal_claim(offer_id=offer.pk, shelter_id=shelter_a.pk, portions=1, by=boss)
+    claim = meal_services.meal_claim(
+        offer_id=offer.pk, shelter_id=shelter_a.pk, portions=1, by=boss
+    )
     alert = alert_raise(
         kind=Alert.Kind.NEARLY_FULL,
         level=Alert.Level.WARNING,

@@ -35,8 +35,8 @@ from shelter.selectors import (
 
 from ..alerts.models import Alert
 from ..alerts.selectors import alerts_open_for
+from ..households.places import Freshness, freshness, place_rank, shelter_admits, stale_before
 from ..models import Household, MealOffer
-from ..selectors import Freshness, freshness, place_rank, shelter_admits, stale_before
 
 NEARLY_FULL_PERCENT = 90  # of places taken (occupied, held or blocked)
 LARGEST_SIZE_GROUP = 8  # households of 8 people or more are summarised together

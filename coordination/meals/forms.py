@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from shelter.forms import bounded_formfield
 from shelter.models import Shelter
 
-from ..forms import _helper
+from ..forms import form_helper
 from .models import MAX_PORTIONS, MealOffer, MealProvider
 
 
@@ -54,7 +54,7 @@ class MealOfferForm(forms.ModelForm):
             self.provider_name = field.queryset[0].name
         self.fields["shelter"].queryset = Shelter.objects.order_by("name")
         self.fields["shelter"].required = False
-        self.helper = _helper(
+        self.helper = form_helper(
             Fieldset(_("Who and where"), "provider", "shelter", "address", "city"),
             Fieldset(_("When"), "date", Div("starts_at", "ends_at")),
             Fieldset(_("What"), "portions", "hot_meal", "vegetarian", "halal", "for_children"),

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from coordination import services
+from coordination.households import services
+from coordination.meals import services as meal_services
 from tests.factories import HouseholdFactory, MealOfferFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ def test_changelists_load(admin_client, name, shelter, coordinator):
         household_id=other.pk, space_id=shelter.spaces.first().pk, by=coordinator
     )
     offer = MealOfferFactory()
-    services.meal_claim(offer_id=offer.pk, shelter_id=shelter.pk, portions=1, by=coordinator)
+    meal_services.meal_claim(offer_id=offer.pk, shelter_id=shelter.pk, portions=1, by=coordinator)
     assert admin_client.get(reverse(f"admin:coordination_{name}_changelist")).status_code == 200
     assert (
         admin_client.get(

@@ -13,10 +13,11 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from coordination import services as coordination_services
 from coordination.alerts import selectors, services, tasks
 from coordination.alerts.models import Alert, AlertDelivery, AlertKind, AlertRule, Channel
 from coordination.alerts.recipients import AlertSubscription
+from coordination.households import services as coordination_services
+from coordination.meals import services as meal_services
 from coordination.models import Hold, HoldStatus, Household, MealOffer, Stay
 from shelter import services as shelter_services
 from shelter.models import OccupancyEvent, OccupancyReason, Space
@@ -61,13 +62,11 @@ def _seed(by, *, size: int = 1) -> dict:
         stay = coordination_services.stay_check_in(household_id=left.pk, space_id=space.pk, by=by)
         coordination_services.stay_check_out(stay_id=stay.pk, by=by)
         offer = MealOfferFactory(portions=10)
-        coordination_services.meal_claim(
-            offer_id=offer.pk, shelter_id=shelter.pk, portions=3, by=by
-        )
-        claim = coordination_services.meal_claim(
+        meal_services.meal_claim(offer_id=offer.pk, shelter_id=shelter.pk, portions=3, by=by)
+        claim = meal_services.meal_claim(
             offer_id=offer.pk, shelter_id=shelter.pk, portions=2, by=by
         )
-        coordination_services.meal_claim_release(claim_id=claim.pk, by=by)
+        meal_services.meal_claim_release(claim_id=claim.pk, by=by)
         made["spaces"].append(space)
         made["offers"].append(offer)
         made["households"].update(

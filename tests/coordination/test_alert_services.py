@@ -9,7 +9,6 @@ from django.core import mail
 from django.db import IntegrityError
 from django.utils import timezone, translation
 
-from coordination import services as coordination_services
 from coordination.alerts import delivery, services
 from coordination.alerts.models import (
     Alert,
@@ -22,6 +21,7 @@ from coordination.alerts.models import (
 )
 from coordination.alerts.recipients import AlertSubscription, MorningSummary
 from coordination.alerts.tasks import deliver_alert
+from coordination.households import services as coordination_services
 from shelter import services as shelter_services
 from shelter.models import OccupancyReason, Shelter, Space
 from tests.coordination.alert_helpers import WebhookServer

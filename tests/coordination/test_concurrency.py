@@ -10,13 +10,14 @@ from django.db.models import Sum
 from django.test import Client
 from django.urls import reverse
 
-from coordination import services
 from coordination.errors import (
     AlreadyCheckedIn,
     ClaimAlreadySaved,
     HoldLimitReached,
     NotEnoughPortions,
 )
+from coordination.households import services
+from coordination.meals import services as meal_services
 from coordination.models import Hold, HoldStatus, MealClaim
 from shelter import services as shelter_services
 from shelter.errors import SpaceFull
@@ -90,7 +91,7 @@ def test_shelters_claiming_the_last_portions_at_once_never_exceed_the_offer():
 
     outcomes = race(
         8,
-        lambda i: services.meal_claim(
+        lambda i: meal_services.meal_claim(
             offer_id=offer.pk, shelter_id=shelters[i].pk, portions=3, by=user
         ),
     )
@@ -115,7 +116,7 @@ def test_a_claim_form_sent_twice_at_once_claims_once(portions):
 
     outcomes = race(
         2,
-        lambda _i: services.meal_claim(
+        lambda _i: meal_services.meal_claim(
             offer_id=offer.pk, shelter_id=shelter.pk, portions=portions, by=user, submission=token
         ),
     )

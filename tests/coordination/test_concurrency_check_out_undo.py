@@ -2,8 +2,8 @@
 
 import pytest
 
-from coordination import services
 from coordination.errors import CheckOutNotUndoable
+from coordination.households import services
 from coordination.models import HouseholdStatus, Stay
 from shelter.errors import SpaceFull
 from shelter.models import OccupancyEvent, OccupancyReason, Space

@@ -11,8 +11,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import services
 from coordination.dashboard.exports import HOUSEHOLD_COLUMNS
+from coordination.households import services
 from shelter import services as shelter_services
 from shelter.models import AuditAction, AuditEntry, OccupancyReason, Shelter
 from tests.factories import HouseholdFactory, ShelterFactory, UserFactory

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from coordination import public
 from coordination.errors import ClaimReleased, OfferCancelled
-from coordination.meals import services
+from coordination.meals import services as meal_services
 from coordination.meals.models import MealProvider
 from coordination.models import MealOffer
 from tests.factories import MealOfferFactory, MealProviderFactory, UserFactory
@@ -109,7 +109,9 @@ def test_cancelling_releases_the_claims_and_tells_the_shelter(
     as_user, meal_provider, volunteer, shelter, cafe, client
 ):
     offer = MealOfferFactory(provider=cafe, portions=20, public_notes="plov and tea")
-    claim = services.meal_claim(offer_id=offer.pk, shelter_id=shelter.pk, portions=4, by=volunteer)
+    claim = meal_services.meal_claim(
+        offer_id=offer.pk, shelter_id=shelter.pk, portions=4, by=volunteer
+    )
     response = as_user(meal_provider).post(
         reverse("coordination:meal_cancel", args=[offer.pk]), follow=True
     )
@@ -133,8 +135,8 @@ def test_the_cancellation_notice_goes_once_the_window_has_passed(volunteer, shel
     from coordination.meals.selectors import meal_cancellations_for
 
     offer = MealOfferFactory(provider=cafe, portions=5)
-    services.meal_claim(offer_id=offer.pk, shelter_id=shelter.pk, portions=1, by=volunteer)
-    services.meal_offer_cancel(offer_id=offer.pk, by=volunteer)
+    meal_services.meal_claim(offer_id=offer.pk, shelter_id=shelter.pk, portions=1, by=volunteer)
+    meal_services.meal_offer_cancel(offer_id=offer.pk, by=volunteer)
     now = timezone.now()
     assert len(meal_cancellations_for([shelter], now)) == 1
     assert meal_cancellations_for([shelter], now + timedelta(days=1)) == []
@@ -142,25 +144,27 @@ def test_the_cancellation_notice_goes_once_the_window_has_passed(volunteer, shel
 
 def test_a_cancelled_offer_is_claimed_edited_or_cancelled_no_more(volunteer, shelter, cafe):
     offer = MealOfferFactory(provider=cafe, portions=5)
-    claim = services.meal_claim(offer_id=offer.pk, shelter_id=shelter.pk, portions=1, by=volunteer)
-    assert services.meal_offer_cancel(offer_id=offer.pk, by=volunteer) == 1
+    claim = meal_services.meal_claim(
+        offer_id=offer.pk, shelter_id=shelter.pk, portions=1, by=volunteer
+    )
+    assert meal_services.meal_offer_cancel(offer_id=offer.pk, by=volunteer) == 1
     with pytest.raises(OfferCancelled):
-        services.meal_claim(offer_id=offer.pk, shelter_id=shelter.pk, portions=1, by=volunteer)
+        meal_services.meal_claim(offer_id=offer.pk, shelter_id=shelter.pk, portions=1, by=volunteer)
     with pytest.raises(ClaimReleased):
-        services.meal_claim_release(claim_id=claim.pk, by=volunteer)
+        meal_services.meal_claim_release(claim_id=claim.pk, by=volunteer)
     with pytest.raises(OfferCancelled):
-        services.meal_offer_cancel(offer_id=offer.pk, by=volunteer)
+        meal_services.meal_offer_cancel(offer_id=offer.pk, by=volunteer)
     stale = MealOffer.objects.get(pk=offer.pk)
     stale.portions = 9
     with pytest.raises(OfferCancelled):
-        services.meal_offer_save(offer=stale, fields=["portions"], by=volunteer)
+        meal_services.meal_offer_save(offer=stale, fields=["portions"], by=volunteer)
     offer.refresh_from_db()
     assert (offer.portions, offer.claimed) == (5, 0)
 
 
 def test_the_edit_page_of_a_cancelled_offer_sends_back_to_my_offers(as_user, meal_provider, cafe):
     offer = MealOfferFactory(provider=cafe)
-    services.meal_offer_cancel(offer_id=offer.pk, by=meal_provider)
+    meal_services.meal_offer_cancel(offer_id=offer.pk, by=meal_provider)
     response = as_user(meal_provider).get(reverse("coordination:meal_edit", args=[offer.pk]))
     assert response.status_code == 302
     assert response["Location"] == reverse("coordination:meals_mine")
@@ -170,7 +174,7 @@ def test_cancelled_portions_count_for_no_meal_figure(cafe, volunteer):
     from coordination.alerts import selectors as alert_selectors
 
     offer = MealOfferFactory(provider=cafe, portions=50, city="Uralsk")
-    services.meal_offer_cancel(offer_id=offer.pk, by=volunteer)
+    meal_services.meal_offer_cancel(offer_id=offer.pk, by=volunteer)
     assert alert_selectors.city_meals("Uralsk", timezone.localdate()).portions == 0
 
 
@@ -208,7 +212,9 @@ def test_the_admin_lists_providers_with_members_and_offers(admin_client, cafe, m
 
 def test_the_admin_cancels_offers_through_the_service(admin_client, cafe, volunteer, shelter):
     offer = MealOfferFactory(provider=cafe, portions=5)
-    claim = services.meal_claim(offer_id=offer.pk, shelter_id=shelter.pk, portions=2, by=volunteer)
+    claim = meal_services.meal_claim(
+        offer_id=offer.pk, shelter_id=shelter.pk, portions=2, by=volunteer
+    )
     admin_client.post(
         reverse("admin:coordination_mealoffer_changelist"),
         {"action": "cancel_offers", "_selected_action": [offer.pk]},

@@ -5,7 +5,7 @@ import logging
 import pytest
 from django.urls import reverse
 
-from coordination import services
+from coordination.households import services
 from tests.factories import HouseholdFactory
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import public, services
+from coordination import public
+from coordination.households import services
+from coordination.meals import services as meal_services
 from shelter import services as shelter_services
 from shelter.models import OccupancyReason, Shelter, Space
 from tests.factories import HouseholdFactory, MealOfferFactory, ShelterFactory, SpaceFactory
@@ -124,7 +126,7 @@ def test_old_figures_are_marked_possibly_out_of_date(client):
 
 def test_meals_today_show_portions_left(client, coordinator):
     offer = MealOfferFactory(provider="Café Dastarkhan", portions=10, halal=True)
-    services.meal_claim(
+    meal_services.meal_claim(
         offer_id=offer.pk, shelter_id=ShelterFactory().pk, portions=4, by=coordinator
     )
     MealOfferFactory(provider="Yesterday", date=timezone.localdate() - timedelta(days=1))
@@ -231,7 +233,9 @@ def test_snapshot_is_invalidated_by_every_kind_of_change(
         offer = MealOfferFactory(portions=5)
     assert public.snapshot().meals[0].remaining == 5
     with committed(execute=True):
-        services.meal_claim(offer_id=offer.pk, shelter_id=shelter.pk, portions=2, by=coordinator)
+        meal_services.meal_claim(
+            offer_id=offer.pk, shelter_id=shelter.pk, portions=2, by=coordinator
+        )
     assert public.snapshot().meals[0].remaining == 3
 
 

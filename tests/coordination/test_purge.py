@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from coordination import selectors, services
 from coordination.errors import HouseholdNotWaiting
+from coordination.households import selectors, services
 from coordination.models import HOUSEHOLD_PERSONAL_FIELDS, HoldStatus, Household
 from coordination.tasks import purge_personal_data
 from tests.factories import HouseholdFactory, ShelterFactory, SpaceFactory, UserFactory

@@ -5,7 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from coordination import services
+from coordination.households import services
+from coordination.meals import services as meal_services
 from tests.factories import HouseholdFactory, MealOfferFactory, ShelterFactory, SpaceFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def _seed(size: int, by) -> None:
         services.hold_create(household_id=waiting.pk, space_id=space.pk, by=by)
         HouseholdFactory(size=1)
         offer = MealOfferFactory()
-        services.meal_claim(offer_id=offer.pk, shelter_id=space.shelter_id, portions=1, by=by)
+        meal_services.meal_claim(offer_id=offer.pk, shelter_id=space.shelter_id, portions=1, by=by)
 
 
 @pytest.mark.parametrize("size", [2, 15])
@@ -80,7 +81,9 @@ def test_my_meal_offers_queries_do_not_grow(size, as_user, coordinator, meal_pro
     for _ in range(size):
         offer = MealOfferFactory(provider=cafe)
         shelter = ShelterFactory()
-        services.meal_claim(offer_id=offer.pk, shelter_id=shelter.pk, portions=1, by=coordinator)
+        meal_services.meal_claim(
+            offer_id=offer.pk, shelter_id=shelter.pk, portions=1, by=coordinator
+        )
     # 1 session, 2 user, 3-4 permissions (user, group), 5 offers of the user's provider with
     # provider and shelter, 6 their claims with shelter, 7 the user's providers (the heading)
     assert _queries(as_user(meal_provider), reverse("coordination:meals_mine")) == 7

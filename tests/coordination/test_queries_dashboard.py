@@ -6,9 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from coordination import services
 from coordination.alerts.models import AlertKind, AlertLevel
 from coordination.alerts.services import alert_raise
+from coordination.meals import services as meal_services
 from shelter import services as shelter_services
 from shelter.models import MembershipRole, OccupancyReason
 from tests.factories import (
@@ -36,7 +36,7 @@ def _seed(size: int, by) -> list:
         )
         HouseholdFactory(size=1 + number % 6, has_pets=number % 2 == 0)
         HouseholdFactory(size=2, children=1, needs_wheelchair=number % 3 == 0)
-        services.meal_claim(
+        meal_services.meal_claim(
             offer_id=MealOfferFactory().pk, shelter_id=shelter.pk, portions=1, by=by
         )
         alert_raise(

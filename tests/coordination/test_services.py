@@ -8,7 +8,6 @@ import time_machine
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from coordination import services
 from coordination.errors import (
     AlreadyCheckedIn,
     ClaimAlreadySaved,
@@ -20,6 +19,8 @@ from coordination.errors import (
     NotEnoughPortions,
     OfferPassed,
 )
+from coordination.households import services
+from coordination.meals import services as meal_services
 from coordination.models import (
     Hold,
     HoldStatus,
@@ -266,13 +267,13 @@ def test_a_full_shelter_cannot_close_while_a_household_is_expected(user):
 def test_claims_never_exceed_portions_and_release_gives_them_back(user):
     offer = MealOfferFactory(portions=10)
     shelter = ShelterFactory()
-    claim = services.meal_claim(offer_id=offer.pk, shelter_id=shelter.pk, portions=7, by=user)
+    claim = meal_services.meal_claim(offer_id=offer.pk, shelter_id=shelter.pk, portions=7, by=user)
     with pytest.raises(NotEnoughPortions) as refused:
-        services.meal_claim(offer_id=offer.pk, shelter_id=shelter.pk, portions=4, by=user)
+        meal_services.meal_claim(offer_id=offer.pk, shelter_id=shelter.pk, portions=4, by=user)
     assert refused.value.remaining == 3
-    services.meal_claim_release(claim_id=claim.pk, by=user)
+    meal_services.meal_claim_release(claim_id=claim.pk, by=user)
     with pytest.raises(ClaimReleased):
-        services.meal_claim_release(claim_id=claim.pk, by=user)
+        meal_services.meal_claim_release(claim_id=claim.pk, by=user)
     offer.refresh_from_db()
     assert offer.claimed == 0
 
@@ -282,16 +283,16 @@ def test_the_same_claim_submission_is_applied_once(user):
     shelter = ShelterFactory()
     token = uuid.uuid4()
     claim = dict(offer_id=offer.pk, shelter_id=shelter.pk, portions=10, by=user, submission=token)
-    services.meal_claim(**claim)
+    meal_services.meal_claim(**claim)
     # The retry finds the offer empty (the first took it all) and still hears "already saved".
     with pytest.raises(ClaimAlreadySaved):
-        services.meal_claim(**claim)
+        meal_services.meal_claim(**claim)
     offer.refresh_from_db()
     assert offer.claimed == 10
     assert MealClaim.objects.count() == 1
     # Another offer may be claimed with the same token: it is unique per offer.
     other = MealOfferFactory(portions=5)
-    services.meal_claim(**{**claim, "offer_id": other.pk, "portions": 1})
+    meal_services.meal_claim(**{**claim, "offer_id": other.pk, "portions": 1})
 
 
 def test_a_claim_token_is_unique_per_offer_in_the_database(user):
@@ -309,7 +310,9 @@ def test_a_passed_offer_cannot_be_claimed(user):
     yesterday = timezone.localdate() - timedelta(days=1)
     offer = MealOfferFactory(date=yesterday)
     with pytest.raises(OfferPassed):
-        services.meal_claim(offer_id=offer.pk, shelter_id=ShelterFactory().pk, portions=1, by=user)
+        meal_services.meal_claim(
+            offer_id=offer.pk, shelter_id=ShelterFactory().pk, portions=1, by=user
+        )
 
 
 def test_passed_offers_leave_current_lists_but_stay_in_history():
@@ -322,14 +325,14 @@ def test_passed_offers_leave_current_lists_but_stay_in_history():
 def test_editing_an_offer_never_overwrites_claims_made_meanwhile(user):
     offer = MealOfferFactory(portions=10)
     stale = MealOffer.objects.get(pk=offer.pk)
-    services.meal_claim(offer_id=offer.pk, shelter_id=ShelterFactory().pk, portions=6, by=user)
+    meal_services.meal_claim(offer_id=offer.pk, shelter_id=ShelterFactory().pk, portions=6, by=user)
     stale.portions = 8
-    services.meal_offer_save(offer=stale, fields=["portions"], by=user)
+    meal_services.meal_offer_save(offer=stale, fields=["portions"], by=user)
     offer.refresh_from_db()
     assert (offer.portions, offer.claimed) == (8, 6)
     stale.portions = 5
     with pytest.raises(NotEnoughPortions):
-        services.meal_offer_save(offer=stale, fields=["portions"], by=user)
+        meal_services.meal_offer_save(offer=stale, fields=["portions"], by=user)
 
 
 def test_space_counts_stay_consistent_with_shelters(user):

@@ -10,9 +10,10 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import public, selectors, services
+from coordination import public
 from coordination.alerts import selectors as alert_selectors
 from coordination.dashboard import selectors as dashboard_selectors
+from coordination.households import places, services
 from coordination.models import HoldStatus, HouseholdStatus
 from shelter import services as shelter_services
 from shelter.errors import MarkFullRefused, ShelterClosed, ShelterOccupied
@@ -132,7 +133,7 @@ def test_holds_expire_as_usual_on_standby(busy):
 def test_standby_is_offered_to_nobody_nor_listed(busy):
     space, _stay, _hold = busy
     _standby(space)
-    assert selectors.places_for_household(HouseholdFactory(size=1)) == []
+    assert places.places_for_household(HouseholdFactory(size=1)) == []
     snap = public.snapshot()
     assert public.shelters_for_public(snap, public.PublicFilters()) == []
     assert public.shelter_by_id(snap, space.shelter_id).occupied == 3

@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import services
 from coordination.dashboard.selectors import Urgency
+from coordination.households import services
+from coordination.meals import services as meal_services
 from coordination.models import Household, MealOffer
 from shelter import services as shelter_services
 from shelter.models import (
@@ -79,7 +80,7 @@ def city(coordinator):
         created_at=timezone.now() - timedelta(days=1, hours=1), status="left"
     )
     lunch = MealOfferFactory(portions=10)
-    services.meal_claim(offer_id=lunch.pk, shelter_id=open_hall.pk, portions=3, by=coordinator)
+    meal_services.meal_claim(offer_id=lunch.pk, shelter_id=open_hall.pk, portions=3, by=coordinator)
     MealOfferFactory(portions=20)
     MealOfferFactory(portions=5, city="Aktobe")
     MealOfferFactory(portions=100, date=timezone.localdate() - timedelta(days=1))

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from coordination import public, selectors, services
+from coordination import public
+from coordination.households import places, services
 from shelter import services as shelter_services
 from shelter.models import (
     AuditAction,
@@ -95,7 +96,7 @@ def test_an_unknown_action_changes_nothing(as_user, coordinator, shelter):
 def test_a_shelter_marked_full_is_offered_to_nobody(as_user, coordinator, shelter, other_shelter):
     household = HouseholdFactory(size=2)
     _status(as_user(coordinator), shelter, "full")
-    options = selectors.places_for_household(household)
+    options = places.places_for_household(household)
     assert {o.space.shelter_id for o in options} == {other_shelter.pk}
     public_cinema = public.shelter_by_id(public.snapshot(), shelter.pk)
     assert (public_cinema.public_status, public_cinema.free) == ("full", 0)

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from coordination import services
+from coordination.households import services
 from coordination.models import Hold, Household, HouseholdStatus, Stay
 from shelter.models import Space
 from tests.factories import HouseholdFactory, ShelterFactory, SpaceFactory

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import services
+from coordination.households import services
 from coordination.models import Household, HouseholdStatus
 from tests.factories import HouseholdFactory, ShelterFactory, SpaceFactory, UserFactory
 

@@ -7,8 +7,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import services
 from coordination.errors import CheckOutNotUndoable
+from coordination.households import services
 from coordination.models import HouseholdStatus, Stay
 from shelter import services as shelter_services
 from shelter.errors import SpaceFull

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from coordination import selectors
+from coordination.households import selectors
 from coordination.models import Household
 from tests.factories import HouseholdFactory
 

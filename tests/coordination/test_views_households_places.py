@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import selectors
+from coordination.households import places as place_selectors
 from shelter import services as shelter_services
 from shelter.models import OccupancyReason, Space
 from tests.factories import HouseholdFactory, ShelterFactory, SpaceFactory, UserFactory
@@ -68,7 +68,7 @@ def test_counted_places_come_first_and_never_counted_ones_last_marked(as_user, c
 def test_a_stale_shelter_counted_again_moves_up(as_user, coordinator, places):
     _counted(places["apartment"])
     household = HouseholdFactory(size=3)
-    options = selectors.places_for_household(household)
+    options = place_selectors.places_for_household(household)
     # Both fresh now: the good fit (1 place left empty) before the school; the gym still stale
     assert [o.space.shelter.name for o in options] == ["Apartment", "School", "Gym"]
 
@@ -77,7 +77,9 @@ def test_the_dashboard_could_go_to_follows_the_same_order(as_user, coordinator, 
     household = HouseholdFactory(size=3)
     groups = as_user(coordinator).get(reverse("coordination:dashboard")).context["data"].waiting
     (group,) = groups
-    from_place_finder = [o.space.shelter.name for o in selectors.places_for_household(household)]
+    from_place_finder = [
+        o.space.shelter.name for o in place_selectors.places_for_household(household)
+    ]
     assert [s.name for s in group.shelters] == from_place_finder == ["School", "Gym", "Apartment"]
     page = as_user(coordinator).get(reverse("coordination:dashboard")).content.decode()
     could_go = page.split('data-label="Could go to">')[1]  # the row's cell (phones label it)

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import services
+from coordination.households import services
 from coordination.models import Hold, HoldStatus, Household
 from shelter.models import Shelter
 from tests.factories import HouseholdFactory, MembershipFactory, ShelterFactory, SpaceFactory

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone, translation
 
-from coordination import services
+from coordination.households import services
 from shelter import services as shelter_services
 from shelter.models import OccupancyReason, Space
 from tests.factories import (

@@ -15,9 +15,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from coordination import services
 from coordination.alerts.models import Alert
 from coordination.alerts.services import alert_raise
+from coordination.households import services
+from coordination.meals import services as meal_services
 from shelter.models import MembershipRole
 from tests.e2e.conftest import LAPTOP, OUTPUT, PHONE
 from tests.factories import (
@@ -78,7 +79,7 @@ def city(live_server):
     waiting = HouseholdFactory(registered_at=cinema, contact_name="Олег Ким", size=4)
     offer = MealOfferFactory(created_by=people["meal_provider"], provider="Кафе Дастархан")
     offer.provider.memberships.create(user=people["meal_provider"])  # it posts for the café
-    claim = services.meal_claim(offer_id=offer.pk, shelter_id=cinema.pk, portions=1, by=boss)
+    claim = meal_services.meal_claim(offer_id=offer.pk, shelter_id=cinema.pk, portions=1, by=boss)
     alert = alert_raise(
         kind=Alert.Kind.NEARLY_FULL,
         level=Alert.Level.WARNING,

@@ -194,7 +194,7 @@ def test_a_floor_area_below_one_square_metre_is_refused_as_not_positive(area):
 
 def test_number_fields_carry_the_models_bounds_to_the_browser():
     """A phone's number field offers what the database accepts, and no less (e.g. 0 people)."""
-    from coordination.forms import HouseholdForm
+    from coordination.households.forms import HouseholdForm
     from coordination.meals.forms import MealOfferForm
 
     html = {

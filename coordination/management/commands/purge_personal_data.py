@@ -6,8 +6,8 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from coordination.selectors import households_checked_in_unchanged
-from coordination.services import household_purge_personal_data
+from coordination.households.selectors import households_checked_in_unchanged
+from coordination.households.services import household_purge_personal_data
 
 
 class Command(BaseCommand):

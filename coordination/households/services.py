@@ -26,8 +26,7 @@ from shelter import services as shelter_services
 from shelter.access import is_coordinator
 from shelter.models import OccupancyReason, ShelterMembership, Space
 
-from . import selectors
-from .errors import (
+from ..errors import (
     AlreadyCheckedIn,
     CheckOutNotUndoable,
     HoldLimitReached,
@@ -36,10 +35,7 @@ from .errors import (
     HouseholdOnTheWay,
     NotCheckedIn,
 )
-
-# The meal actions moved to coordination/meals/services.py; callers may still find them here.
-from .meals.services import meal_claim, meal_claim_release, meal_offer_save  # noqa: F401
-from .models import (
+from ..models import (
     HOUSEHOLD_PERSONAL_FIELDS,
     Hold,
     HoldStatus,
@@ -47,6 +43,7 @@ from .models import (
     HouseholdStatus,
     Stay,
 )
+from . import selectors
 
 logger = logging.getLogger(__name__)
 

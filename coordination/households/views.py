@@ -19,10 +19,11 @@ from shelter.redirects import redirect_next
 from shelter.sections import Section
 from shelter.selectors import shelters_to_choose
 
-from .. import access, selectors, services
+from .. import access
 from ..errors import AlreadyCheckedIn, HoldLimitReached, NotCheckedIn
-from ..forms import HouseholdForm, SpaceChoiceForm, WaitingFilterForm
 from ..models import Hold, Household, Stay
+from . import places, selectors, services
+from .forms import HouseholdForm, SpaceChoiceForm, WaitingFilterForm
 
 # Who looked at whose personal data: one line per access, ids only.
 audit = logging.getLogger("coordination.audit")
@@ -81,7 +82,7 @@ def household_find_place(request, pk: int):
 
 
 def _find_place_page(request, household: Household, status: int = 200):
-    options = selectors.places_for_household(household) if household.status == "waiting" else []
+    options = places.places_for_household(household) if household.status == "waiting" else []
     allowed = member_shelter_ids(request.user)
     for option in options:
         option.can_check_in = allowed is None or option.space.shelter_id in allowed
@@ -184,7 +185,7 @@ def household_detail(request, pk: int):
     open_stay = next((s for s in household.stays.all() if s.is_open), None)
     active_hold = next((h for h in household.holds.all() if h.status == "active"), None)
     can_act = open_stay and access.can_check_in_at(request.user, open_stay.space.shelter)
-    move_spaces = selectors.spaces_for_move(request.user, open_stay) if can_act else None
+    move_spaces = places.spaces_for_move(request.user, open_stay) if can_act else None
     return render(
         request,
         "coordination/household_detail.html",

@@ -1,25 +1,22 @@
-"""Reads for coordination pages and tasks, loaded in a fixed number of queries."""
+"""Reads of households, holds and stays for pages and tasks, in a fixed number of queries.
 
-import math
+Where a household can go ("find a place") is in places.py.
+"""
+
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import IntEnum
 
 from django.conf import settings
-from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Replace
-from django.utils import timezone
 
 from shelter.access import is_coordinator
-from shelter.models import TAKING_PEOPLE, Shelter, Space
-from shelter.selectors import shelters_to_choose
+from shelter.models import Shelter, Space
 
-from .access import households_visible_to, shelters_taking_from_city
-from .models import Hold, HoldStatus, Household, HouseholdStatus, Stay
-
-PLACE_OPTIONS = 20
-GOOD_FIT_LEFTOVER = 2  # places left empty in a space that still count as a good fit
+from ..access import households_visible_to, shelters_taking_from_city
+from ..models import Hold, HoldStatus, Household, HouseholdStatus, Stay
+from .places import space_takes
 
 
 def _phone_key(phone: str) -> str:
@@ -265,7 +262,7 @@ def waiting_list(
         spaces = list(fitting_shelter.spaces.all())
         for household in households:
             household.fits = not fitting_shelter.marked_full and any(
-                _space_takes(space.free, fitting_shelter, household) for space in spaces
+                space_takes(space.free, fitting_shelter, household) for space in spaces
             )
         households.sort(key=lambda h: not h.fits)  # stable: oldest first within each
     return WaitingList(
@@ -299,7 +296,7 @@ def _waiting_elsewhere(user, search: HouseholdSearch) -> tuple[list[WaitingElsew
     )
     elsewhere = [WaitingElsewhere(**row) for row in rows[:WAITING_ELSEWHERE_SHOWN]]
     for household in elsewhere:
-        fitting = [s for s in spaces if _space_takes(s.free, s.shelter, household)]
+        fitting = [s for s in spaces if space_takes(s.free, s.shelter, household)]
         if fitting:  # the tightest fit: the big rooms stay for big groups
             household.take_space = min(fitting, key=lambda s: (s.free, s.shelter.name, s.pk))
     return elsewhere, len(rows) > WAITING_ELSEWHERE_SHOWN, True
@@ -332,182 +329,6 @@ def household_detail(household_id: int) -> Household:
             ),
         )
         .get(pk=household_id)
-    )
-
-
-def shelter_admits(shelter: Shelter, household) -> bool:
-    """The shelter's rules allow the household (mirrors _rules_q), places aside.
-
-    `household` is a Household or anything with its is_family, has_pets, needs_wheelchair and
-    women_children_only (the dashboard's groups of waiting households).
-    """
-    return (
-        (shelter.accepts_families or not household.is_family)
-        and (shelter.pets_allowed or not household.has_pets)
-        and (shelter.wheelchair_accessible or not household.needs_wheelchair)
-        and (shelter.women_children_only == household.women_children_only)
-        and not (shelter.men_only and (household.is_family or household.women_children_only))
-    )
-
-
-def _space_takes(free: int, shelter: Shelter, household: Household) -> bool:
-    """The matching rules, in Python, for lists already loaded (mirrors _rules_q)."""
-    return free >= household.size and shelter_admits(shelter, household)
-
-
-def _rules_q(household: Household) -> Q:
-    """Shelter rules a household needs, as a filter on spaces."""
-    rules = Q(shelter__women_children_only=household.women_children_only)
-    if household.is_family:
-        rules &= Q(shelter__accepts_families=True) & Q(shelter__men_only=False)
-    if household.women_children_only:
-        rules &= Q(shelter__men_only=False)
-    if household.has_pets:
-        rules &= Q(shelter__pets_allowed=True)
-    if household.needs_wheelchair:
-        rules &= Q(shelter__wheelchair_accessible=True)
-    return rules
-
-
-def stale_before(now: datetime) -> datetime:
-    """Counts older than this are possibly out of date (SHELTER_STALE_AFTER_HOURS)."""
-    return now - timedelta(hours=settings.SHELTER_STALE_AFTER_HOURS)
-
-
-class Freshness(IntEnum):
-    """How much a shelter's free places can be trusted: its last count of any space."""
-
-    FRESH = 0
-    STALE = 1  # counted, but longer ago than SHELTER_STALE_AFTER_HOURS
-    NEVER = 2  # nobody has counted it: its places are what was typed when it was added
-
-
-def freshness(counted_at: datetime | None, *, stale_from: datetime) -> Freshness:
-    if counted_at is None:
-        return Freshness.NEVER
-    return Freshness.STALE if counted_at < stale_from else Freshness.FRESH
-
-
-def place_rank(
-    *, freshness: Freshness, leftover: int, used_percent: int, name: str, pk: int
-) -> tuple:
-    """The order in which places are offered, by "find a place" and by the dashboard's
-    "could go to" alike (sort by it, smallest first).
-
-    Counted and fresh first: a shelter not counted for SHELTER_STALE_AFTER_HOURS comes after
-    every fresh one, and one never counted after those (its free places may not be there:
-    call first). Within each, good fits (at most GOOD_FIT_LEFTOVER places left empty), then
-    the emptiest shelter, so the city fills evenly; then the tightest fit.
-    """
-    return (freshness, leftover > GOOD_FIT_LEFTOVER, used_percent, leftover, name, pk)
-
-
-def spaces_taking(household: Household, *, people: int | None = None) -> QuerySet[Space]:
-    """Spaces that take the household (`people` of it: all by default) together now: in a
-    shelter taking people and not marked full, matching its needs, with `free_now` places."""
-    people = household.size if people is None else people
-    return (
-        Space.objects.filter(shelter__status__in=TAKING_PEOPLE, shelter__marked_full=False)
-        .filter(_rules_q(household))
-        .annotate(free_now=F("places") - F("blocked") - F("held") - F("occupied"))
-        .filter(free_now__gte=people)
-    )
-
-
-@dataclass
-class PlaceOption:
-    space: Space
-    free: int
-    leftover: int  # places of the space that would stay empty
-    shelter_used_percent: int
-    distance_km: float | None
-    counted_at: datetime | None  # the shelter's last count (any of its spaces)
-    freshness: Freshness
-    can_check_in: bool = False  # set by the view for the user looking
-
-    @property
-    def good_fit(self) -> bool:
-        return self.leftover <= GOOD_FIT_LEFTOVER
-
-    @property
-    def stale(self) -> bool:
-        """Counted too long ago, or never: call the shelter before sending anyone."""
-        return self.freshness != Freshness.FRESH
-
-
-def _distance_km(a: Shelter | None, b: Shelter) -> float | None:
-    if a is None or a.latitude is None or b.latitude is None:
-        return None
-    lat1, lon1, lat2, lon2 = map(math.radians, [a.latitude, a.longitude, b.latitude, b.longitude])
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return round(6371 * 2 * math.asin(math.sqrt(h)), 1)
-
-
-def places_for_household(
-    household: Household, *, limit: int = PLACE_OPTIONS, now: datetime | None = None
-) -> list[PlaceOption]:
-    """Open spaces that take the whole household together and match its needs (spaces_taking),
-    in the order of place_rank: fresh counts first, stale or never counted ones after them.
-
-    How fresh is the shelter's, as on the public page and the dashboard: its last count of
-    any space.
-    """
-    stale_from = stale_before(now or timezone.now())
-    shelter_spaces = Space.objects.filter(shelter=OuterRef("shelter")).values("shelter")
-    spaces = (
-        spaces_taking(household)
-        .annotate(
-            shelter_taken=shelter_spaces.annotate(
-                t=Sum(F("occupied") + F("held") + F("blocked"))
-            ).values("t"),
-            shelter_places=shelter_spaces.annotate(t=Sum("places")).values("t"),
-            shelter_counted_at=shelter_spaces.annotate(t=Max("counted_at")).values("t"),
-        )
-        .select_related("shelter")
-    )
-    options = []
-    for space in spaces:
-        used = (
-            round(100 * (space.shelter_taken or 0) / space.shelter_places)
-            if space.shelter_places
-            else 100
-        )
-        counted_at = space.shelter_counted_at  # as on the public page: the shelter's last count
-        options.append(
-            PlaceOption(
-                space=space,
-                free=space.free_now,
-                leftover=space.free_now - household.size,
-                shelter_used_percent=used,
-                distance_km=_distance_km(household.registered_at, space.shelter),
-                counted_at=counted_at,
-                freshness=freshness(counted_at, stale_from=stale_from),
-            )
-        )
-    options.sort(
-        key=lambda o: place_rank(
-            freshness=o.freshness,
-            leftover=o.leftover,
-            used_percent=o.shelter_used_percent,
-            name=o.space.shelter.name,
-            pk=o.space.pk,
-        )
-    )
-    return options[:limit]
-
-
-def spaces_for_move(user, stay: Stay) -> QuerySet[Space]:
-    """Where a staying household can be moved: spaces of the user's shelters that take all of
-    it together now (spaces_taking), never the one it is in."""
-    return (
-        spaces_taking(stay.household, people=stay.people)
-        .filter(shelter__in=shelters_to_choose(user))
-        .exclude(pk=stay.space_id)
-        .select_related("shelter")
-        .order_by("shelter__name", "name", "pk")
     )
 
 
