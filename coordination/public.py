@@ -5,6 +5,11 @@ REDIS_URL is set), not from the database. Any change bumps a version number; a s
 stored under its version, so a rebuild racing with a change can never be served as current.
 No personal data is ever put in here.
 
+While changes come faster than PUBLIC_REBUILD_SECONDS apart (a hundred bed counts a second
+in a busy evening), readers keep the newest snapshot built within that time and one process
+at a time rebuilds: the public figures are at most that much behind, and the database sees
+one rebuild per interval, not one per change. Volunteers' own pages never read this.
+
 Redis is an accelerator, not a dependency: when the cache cannot be reached, each process
 rebuilds the snapshot from the database at most every DEGRADED_REBUILD_SECONDS and keeps it
 in memory; when the database cannot be reached either, it serves the last snapshot it has,
@@ -41,6 +46,10 @@ logger = logging.getLogger(__name__)
 
 VERSION_KEY = "public:version"
 SNAPSHOT_KEY = "public:snapshot:{version}"
+# (version, time.time() it was built) of the newest snapshot stored, and the rebuild's lock.
+LATEST_KEY = "public:latest"
+BUILD_KEY = "public:building"
+BUILD_LOCK_SECONDS = 10  # a builder that died lets another rebuild after this long
 # Every change invalidates at once; the short lifetime bounds how stale a snapshot can be
 # when an invalidation was lost (Redis unreachable at the moment of the change).
 SNAPSHOT_TTL = 60
@@ -181,10 +190,23 @@ def current_version() -> int:
     return version
 
 
+def _served_version() -> int:
+    """The version readers get: the current one, unless the newest snapshot built is
+    younger than PUBLIC_REBUILD_SECONDS (then that one: a burst of changes waits for the
+    next rebuild). One round trip to the cache."""
+    found = _cached("get_many", [VERSION_KEY, LATEST_KEY])
+    version = found.get(VERSION_KEY)
+    if version is None:
+        version = current_version()
+    latest = found.get(LATEST_KEY)
+    young = latest is not None and time_module.time() - latest[1] < settings.PUBLIC_REBUILD_SECONDS
+    return latest[0] if young else version
+
+
 def version_now() -> int:
     """The version a page shows, also while the cache is unreachable (then the local one)."""
     try:
-        return current_version()
+        return _served_version()
     except CACHE_ERRORS:
         return _degraded_snapshot().version
 
@@ -216,19 +238,33 @@ def snapshot() -> Snapshot:
     Falls back to a snapshot kept in this process when the cache is unreachable.
     """
     try:
-        version = current_version()
-        key = SNAPSHOT_KEY.format(version=version)
-        cached = _cached("get", key)
+        version = _served_version()
+        cached = _cached("get", SNAPSHOT_KEY.format(version=version))
+        if cached is None:
+            cached = _latest_while_another_builds()
     except CACHE_ERRORS:
         logger.warning("cache unreachable: public snapshot from this process")
         return _degraded_snapshot()
     if cached is None:
         cached = _build(version)
         try:
-            _cached("set", key, cached, SNAPSHOT_TTL)
+            _cached("set", SNAPSHOT_KEY.format(version=version), cached, SNAPSHOT_TTL)
+            _cached("set", LATEST_KEY, (version, time_module.time()), SNAPSHOT_TTL)
+            _cached("delete", BUILD_KEY)
         except CACHE_ERRORS:
             logger.warning("cache unreachable: public snapshot not stored")
     return cached
+
+
+def _latest_while_another_builds() -> Snapshot | None:
+    """None when this process should build (it took the lock, or there is nothing to serve
+    meanwhile); otherwise the newest snapshot, while another process builds the next."""
+    if _cached("add", BUILD_KEY, 1, timeout=BUILD_LOCK_SECONDS):
+        return None
+    latest = _cached("get", LATEST_KEY)
+    if latest is None:
+        return None
+    return _cached("get", SNAPSHOT_KEY.format(version=latest[0]))
 
 
 _degraded: dict[str, Snapshot | float | None] = {"snapshot": None, "built": 0.0, "last": None}
@@ -289,16 +325,19 @@ def cached_page(variant: str, render: Callable[[Snapshot], bytes]) -> Page:
             hit = _local_pages.get(variant)
         if hit and hit[0] > now:
             return hit[1]
-    key = PAGE_KEY.format(
-        version=version_now(), minute=int(timezone.now().timestamp() // 60), variant=variant
-    )
+    minute = int(timezone.now().timestamp() // 60)
+    key = PAGE_KEY.format(version=version_now(), minute=minute, variant=variant)
     shared = True
     try:
         page = _cached("get", key)
     except CACHE_ERRORS:
         page, shared = None, False
     if page is None:
-        body = render(snapshot())
+        snap = snapshot()
+        # Stored under the version it shows: the newest snapshot served while another
+        # process builds the current one must not pass for the current one.
+        key = PAGE_KEY.format(version=snap.version, minute=minute, variant=variant)
+        body = render(snap)
         page = Page(body=body, gzipped=gzip.compress(body, compresslevel=6))
         if shared:
             try:

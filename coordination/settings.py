@@ -98,7 +98,11 @@ DATABASES = {
 }
 # Services keep their transactions short; a request is not one big transaction.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Persistent connections: a new PostgreSQL connection costs more than most of our requests
+# (README, "Deploying": several web instances need PgBouncer or a pool). The embedded SQLite
+# of the demo opens a file, nothing to keep.
+_PERSISTENT = DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3"
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if _PERSISTENT else 0)
 # A connection kept between requests is checked before reuse (one dropped by a database
 # restart is replaced instead of failing the next request).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -174,6 +178,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # exceeded" for tasks done in 0.05 s). Each task is bounded by its own I/O instead: webhook
 # and mail timeouts, and a statement timeout on the worker's database connections.
 TASK_STATEMENT_TIMEOUT_SECONDS = env.int("TASK_STATEMENT_TIMEOUT_SECONDS", default=30)
+# A shelter's status refresh and alert evaluation run once per this many seconds at most,
+# for every change made meanwhile (shelter/coalesce.py); 0 queues one per change.
+COALESCE_SECONDS = env.float("COALESCE_SECONDS", default=0.5)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A web request must not hang on a dead broker: give up publishing quickly (callers fall back).
@@ -327,6 +334,9 @@ CORS_ALLOW_CREDENTIALS = False
 # Each web process serves a public page from its own memory for this long before asking
 # Redis again: under a crowd that halves the work, at the price of being this much behind.
 PUBLIC_PAGE_LOCAL_SECONDS = env.float("PUBLIC_PAGE_LOCAL_SECONDS", default=1.0)
+# While changes come faster than this, the public snapshot is rebuilt once per this many
+# seconds (one process at a time), not once per change (coordination/public.py).
+PUBLIC_REBUILD_SECONDS = env.float("PUBLIC_REBUILD_SECONDS", default=1.0)
 
 # --- Security. Production values follow DEBUG; each can be overridden (README, "Deploying").
 # Behind a proxy that terminates HTTPS, trust its X-Forwarded-Proto (only then).

@@ -67,6 +67,7 @@ def _fast_and_isolated(settings):
     }
     settings.LANGUAGE_CODE = "en"
     settings.PUBLIC_PAGE_LOCAL_SECONDS = 0  # tests read their own writes at once
+    settings.PUBLIC_REBUILD_SECONDS = 0
     from django.core.cache import caches
 
     from coordination import ratelimit

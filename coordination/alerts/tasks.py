@@ -9,6 +9,8 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.conf import settings
 
+from shelter import coalesce
+
 from . import channels, delivery, services
 
 logger = logging.getLogger(__name__)
@@ -27,17 +29,20 @@ def evaluate_changes(shelter_id: int | None = None) -> int:
     The outbox rows are deleted in the transaction that evaluates them, so a copy of this
     task that runs twice, late, or after a worker was killed finds nothing or the rest.
     """
+    if shelter_id is not None:
+        coalesce.started(evaluate_changes.name, shelter_id)
     return len(services.alerts_evaluate_changes(shelter_id=shelter_id))
 
 
 def evaluate_changes_soon(shelter_id: int) -> None:
-    """Queue the replay of a shelter's changes; if the broker is down, replay them here.
+    """Queue the replay of a shelter's changes (one per shelter per COALESCE_SECONDS: it
+    replays every change made meanwhile); if the broker is down, replay them here.
 
     Nothing is lost either way: the changes wait in the outbox, and the periodic
     `evaluate_changes` run (and the next change) picks up what no task did.
     """
     try:
-        evaluate_changes.delay(shelter_id)
+        coalesce.enqueue(evaluate_changes, shelter_id)
         return
     except Exception:  # kombu raises a variety of errors when Redis is unreachable
         if evaluate_changes.app.conf.task_always_eager:

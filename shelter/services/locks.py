@@ -33,7 +33,13 @@ def lock_shelter_of(space_id: int, *, adding: bool, expected: bool = False) -> i
     Returns the shelter's id.
     """
     shelter_id = Space.objects.values_list("shelter_id", flat=True).get(pk=space_id)
-    shelter = lock_shelter(shelter_id)
+    refuse_if_closed(lock_shelter(shelter_id), adding=adding, expected=expected)
+    return shelter_id
+
+
+def refuse_if_closed(shelter: Shelter, *, adding: bool, expected: bool = False) -> None:
+    """Raise ShelterClosed when people would be added to a shelter that takes nobody (see
+    lock_shelter_of for standby). Call it with the shelter locked."""
     if adding and shelter.status not in TAKING_PEOPLE:
         on_standby = shelter.status == ShelterStatus.STANDBY
         if not (on_standby and expected):
@@ -42,7 +48,6 @@ def lock_shelter_of(space_id: int, *, adding: bool, expected: bool = False) -> i
                 status_label=shelter.get_status_display(),
                 on_standby=on_standby,
             )
-    return shelter_id
 
 
 def shelters_lock(shelter_ids: Sequence[int]) -> None:

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 from django.db.models.functions import Now
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 
 from ..errors import (
     AlreadySubmitted,
@@ -16,7 +17,7 @@ from ..errors import (
     SpaceFull,
 )
 from ..models import MAX_PLACES, OccupancyEvent, OccupancyReason, Space
-from .locks import announce, lock_shelter, lock_shelter_of
+from .locks import announce, lock_shelter, lock_shelter_of, refuse_if_closed
 
 
 def _refusal(space: Space, *, delta: int, places_delta: int) -> Exception:
@@ -121,27 +122,101 @@ def shelter_count(
     by: AbstractBaseUser | None,
     submission: uuid.UUID | None = None,
 ) -> list[OccupancyEvent]:
-    """Save a volunteer's count of several spaces: all rows or none.
+    """Save a volunteer's count of several spaces: all rows or none, in a fixed number of
+    queries whatever the number of rows.
 
     Each row is applied as the difference from what the volunteer saw, so a change another
     volunteer saved meanwhile is added to, not overwritten. Every row is recorded, unchanged
-    ones too: a count confirms the figures are fresh.
+    ones too: a count confirms the figures are fresh. One UPDATE changes every row, each only
+    if it still fits (the same conditions as occupancy_change, row by row): fewer rows changed
+    than sent means one did not fit, and the whole count is rolled back. Raises what
+    occupancy_change raises, for the first row (in the order given) that was refused, and
+    Space.DoesNotExist for a space of another shelter.
     """
-    events = []
+    if not counts:
+        return []
+    deltas = {c.space_id: c.occupied - c.seen_occupied for c in counts}
+    places_deltas = {c.space_id: c.places - c.seen_places for c in counts}
+    if len(deltas) != len(counts):
+        raise ValueError("each space is counted once")
     with transaction.atomic():
-        lock_shelter(shelter_id)
-        own_spaces = set(Space.objects.filter(shelter_id=shelter_id).values_list("pk", flat=True))
-        for count in counts:
-            if count.space_id not in own_spaces:
-                raise Space.DoesNotExist(count.space_id)
-            events.append(
-                occupancy_change(
-                    space_id=count.space_id,
-                    delta=count.occupied - count.seen_occupied,
-                    places_delta=count.places - count.seen_places,
-                    reason=OccupancyReason.COUNT,
-                    by=by,
-                    submission=submission,
+        shelter = lock_shelter(shelter_id)
+        refuse_if_closed(shelter, adding=any(d > 0 for d in deltas.values()))
+        # A retried form post: its rows were all saved together, so one row tells (through
+        # the unique index on space and submission); under the lock, what we see is committed.
+        if (
+            submission is not None
+            and OccupancyEvent.objects.filter(
+                space_id=counts[0].space_id, submission=submission
+            ).exists()
+        ):
+            raise AlreadySubmitted()
+        delta, places_delta = _per_space(deltas), _per_space(places_deltas)
+        changed = (
+            Space.objects.filter(shelter_id=shelter_id, pk__in=deltas)
+            .filter(GreaterThanOrEqual(F("occupied") + delta, 0))
+            .filter(LessThanOrEqual(F("places") + places_delta, MAX_PLACES))
+            .filter(
+                GreaterThanOrEqual(
+                    F("places") + places_delta,
+                    F("occupied") + F("blocked") + F("held") + delta,
                 )
             )
+            .update(
+                occupied=F("occupied") + delta,
+                places=F("places") + places_delta,
+                counted_at=Now(),
+                counted_by=by,
+            )
+        )
+        spaces = Space.objects.in_bulk(list(deltas))
+        if changed != len(counts):
+            raise _first_refusal(shelter_id, counts, spaces, deltas, places_deltas)
+        events = [
+            OccupancyEvent(
+                space=spaces[c.space_id],
+                shelter_id=shelter_id,
+                before=spaces[c.space_id].occupied - deltas[c.space_id],
+                after=spaces[c.space_id].occupied,
+                places_before=spaces[c.space_id].places - places_deltas[c.space_id],
+                places=spaces[c.space_id].places,
+                reason=OccupancyReason.COUNT,
+                by=by,
+                submission=submission,
+            )
+            for c in counts
+        ]
+        try:
+            with transaction.atomic():
+                OccupancyEvent.objects.bulk_create(events)
+        except IntegrityError as exc:
+            # The unique (space, submission) constraint is the last word on a retried post.
+            raise AlreadySubmitted() from exc
+        announce(shelter_id, list(deltas))
     return events
+
+
+def _per_space(values: dict[int, int]) -> Case:
+    """An SQL expression giving each space its own number (0 for any other)."""
+    return Case(
+        *(When(pk=space_id, then=Value(value)) for space_id, value in values.items()),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def _first_refusal(shelter_id, counts, spaces, deltas, places_deltas) -> Exception:
+    """Why the count's UPDATE changed fewer rows than it was given: the first row refused."""
+    for c in counts:
+        space = spaces.get(c.space_id)
+        if space is None or space.shelter_id != shelter_id:
+            return Space.DoesNotExist(c.space_id)
+        delta, places_delta = deltas[c.space_id], places_deltas[c.space_id]
+        fits = (
+            space.occupied + delta >= 0
+            and space.places + places_delta <= MAX_PLACES
+            and space.places + places_delta >= space.taken + delta
+        )
+        if not fits:
+            return _refusal(space, delta=delta, places_delta=places_delta)
+    raise AssertionError("a count row was refused, but every row fits")  # pragma: no cover

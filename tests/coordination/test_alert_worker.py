@@ -198,3 +198,36 @@ def test_broker_down_during_submit_then_sweeper_delivers_once(
     assert len(server.answered) == 1
     assert [m.to for m in mail.outbox] == [[email]]
     celery_app.conf.task_always_eager = True
+
+
+def test_a_burst_of_changes_is_evaluated_in_a_few_runs_with_every_change_replayed(
+    celery_worker_real, caplog, ward, settings
+):
+    """Forty changes of one shelter within a moment: the status refresh and the alert rules
+    run a few times, not forty (shelter/coalesce.py), and still see every change: the
+    shelter filled and emptied twice, so both alerts were raised and cleared twice."""
+    from shelter import services as shelter_services
+    from shelter.models import OccupancyOutbox, OccupancyReason
+
+    settings.COALESCE_SECONDS = 0.5
+    space, _volunteer, _email = ward
+    caplog.set_level("INFO", logger="celery.app.trace")
+    for _ in range(2):
+        for delta in [1] * 10 + [-1] * 10:  # up to 10 of 10 places, and down again
+            shelter_services.occupancy_change(
+                space_id=space.pk, delta=delta, reason=OccupancyReason.COUNT, by=None
+            )
+
+    assert wait_until(lambda: not OccupancyOutbox.objects.exists())
+    time.sleep(1)  # let a last queued run finish, if any
+
+    def runs(task: str) -> int:
+        return sum(
+            f"Task {task}[" in r.getMessage() and "succeeded" in r.getMessage()
+            for r in caplog.records
+        )
+
+    assert 1 <= runs("coordination.alerts.evaluate_changes") <= 6
+    assert 1 <= runs("shelter.tasks.refresh_shelter_status") <= 6
+    full = Alert.objects.filter(shelter=space.shelter, kind=AlertKind.NEARLY_FULL)
+    assert full.count() == 2 and not full.filter(cleared_at__isnull=True).exists()

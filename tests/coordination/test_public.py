@@ -340,6 +340,34 @@ def test_hxl_csv_defuses_formulas_in_names_and_addresses(client):
     assert (plain["#loc+address"], plain["#geo+lat"]) == ("Dostyk 1", "-33.5")  # numbers stay
 
 
+def test_a_burst_of_changes_rebuilds_the_snapshot_once_per_interval(
+    client, settings, django_capture_on_commit_callbacks
+):
+    """Twenty changes in a moment, the page read after each: one rebuild, not twenty. The
+    figures are at most PUBLIC_REBUILD_SECONDS behind, then current."""
+    settings.PUBLIC_REBUILD_SECONDS = 1.0
+    shelter = _shelter("Cinema", 30)
+    space = shelter.spaces.get()
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        assert public.snapshot().shelters[0].free == 30  # built now
+        rebuilds = 0
+        for _ in range(20):
+            with django_capture_on_commit_callbacks(execute=True):
+                shelter_services.occupancy_change(
+                    space_id=space.pk, delta=1, reason=OccupancyReason.COUNT, by=None
+                )
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get("/").status_code == 200
+            rebuilds += any("shelter_shelter" in q["sql"] for q in queries)
+        assert rebuilds == 0
+        assert public.snapshot().shelters[0].free == 30  # the newest built, under a second old
+        assert public.version_now() != public.current_version()
+        traveller.shift(1.1)
+        assert public.snapshot().shelters[0].free == 10
+        assert public.version_now() == public.current_version()
+        assert b"10" in client.get("/").content
+
+
 def test_version_changes_when_figures_change(client, django_capture_on_commit_callbacks):
     shelter = _shelter("Cinema", 10)
     client.get("/")

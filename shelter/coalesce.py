@@ -1,0 +1,60 @@
+"""Queue a shelter's after-commit work at most once per short interval.
+
+Each change of occupancy asks for a status refresh and an alert evaluation of its shelter.
+At a hundred changes a second, one task per change would bury the worker; the work is about
+the shelter as it is, so one run a moment later serves every change made meanwhile. A marker
+in the cache says "a run of this task for this shelter is queued": the first change after a
+run started queues the next one (COALESCE_SECONDS later), the others add nothing.
+
+Nothing is lost if the marker is: without a cache every change queues its own task (as
+before), and a marker left behind by a task that never ran expires after PENDING_SECONDS.
+"""
+
+import logging
+
+from celery import Task
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+PENDING_SECONDS = 10  # the longest a lost task can hold back the next run
+
+
+def _marker(task_name: str, shelter_id: int) -> str:
+    return f"coalesce:{task_name}:{shelter_id}"
+
+
+def enqueue(task: Task, shelter_id: int) -> None:
+    """Queue `task(shelter_id)` in COALESCE_SECONDS unless a run is queued already.
+
+    Raises what the broker raises when it is unreachable: the caller then does the work
+    itself, as it did before coalescing.
+    """
+    window = settings.COALESCE_SECONDS
+    if task.app.conf.task_always_eager or not window:
+        task.delay(shelter_id)
+        return
+    marker = _marker(task.name, shelter_id)
+    try:
+        queued_already = not cache.add(marker, 1, timeout=PENDING_SECONDS)
+    except Exception:  # no cache to agree through: queue it, as without coalescing
+        logger.warning("cache unreachable: %s for shelter %s not coalesced", task.name, shelter_id)
+        queued_already, marker = False, None
+    if queued_already:
+        return
+    try:
+        task.apply_async((shelter_id,), countdown=window)
+    except Exception:
+        if marker is not None:
+            started(task.name, shelter_id)  # nothing is queued: let the next change queue it
+        raise
+
+
+def started(task_name: str, shelter_id: int) -> None:
+    """Called by the task before it reads anything: a change committed from now on queues
+    another run, and every change committed before is seen by this one."""
+    try:
+        cache.delete(_marker(task_name, shelter_id))
+    except Exception:  # the marker expires by itself
+        logger.warning("cache unreachable: coalescing marker of shelter %s kept", shelter_id)
