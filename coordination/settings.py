@@ -106,6 +106,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if _PE
 # A connection kept between requests is checked before reuse (one dropped by a database
 # restart is replaced instead of failing the next request).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Behind PgBouncer in transaction pooling mode a server-side cursor (the CSV exports stream
+# through one) cannot outlive its transaction: set this there (README, "Deploying").
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+    "DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -178,9 +183,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # exceeded" for tasks done in 0.05 s). Each task is bounded by its own I/O instead: webhook
 # and mail timeouts, and a statement timeout on the worker's database connections.
 TASK_STATEMENT_TIMEOUT_SECONDS = env.int("TASK_STATEMENT_TIMEOUT_SECONDS", default=30)
-# A shelter's status refresh and alert evaluation run once per this many seconds at most,
-# for every change made meanwhile (shelter/coalesce.py); 0 queues one per change.
-COALESCE_SECONDS = env.float("COALESCE_SECONDS", default=0.5)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A web request must not hang on a dead broker: give up publishing quickly (callers fall back).

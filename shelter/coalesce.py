@@ -2,9 +2,14 @@
 
 Each change of occupancy asks for a status refresh and an alert evaluation of its shelter.
 At a hundred changes a second, one task per change would bury the worker; the work is about
-the shelter as it is, so one run a moment later serves every change made meanwhile. A marker
-in the cache says "a run of this task for this shelter is queued": the first change after a
-run started queues the next one (COALESCE_SECONDS later), the others add nothing.
+the shelter as it is, so one run serves every change made before it starts. A marker in the
+cache says "a run of this task for this shelter is queued": the first change after a run
+started queues the next one, the others add nothing. An idle worker runs each at once; a
+busy one finds at most one run per shelter waiting, however many changes came meanwhile.
+
+No countdown: a task held by the worker for later is an unacknowledged message, and kombu's
+Redis transport crashes the worker ("Unrecoverable error") when it has to give such messages
+back at the moment the broker connection drops.
 
 Nothing is lost if the marker is: without a cache every change queues its own task (as
 before), and a marker left behind by a task that never ran expires after PENDING_SECONDS.
@@ -13,7 +18,6 @@ before), and a marker left behind by a task that never ran expires after PENDING
 import logging
 
 from celery import Task
-from django.conf import settings
 from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
@@ -26,13 +30,12 @@ def _marker(task_name: str, shelter_id: int) -> str:
 
 
 def enqueue(task: Task, shelter_id: int) -> None:
-    """Queue `task(shelter_id)` in COALESCE_SECONDS unless a run is queued already.
+    """Queue `task(shelter_id)` unless a run of it is queued already.
 
     Raises what the broker raises when it is unreachable: the caller then does the work
     itself, as it did before coalescing.
     """
-    window = settings.COALESCE_SECONDS
-    if task.app.conf.task_always_eager or not window:
+    if task.app.conf.task_always_eager:
         task.delay(shelter_id)
         return
     marker = _marker(task.name, shelter_id)
@@ -44,7 +47,7 @@ def enqueue(task: Task, shelter_id: int) -> None:
     if queued_already:
         return
     try:
-        task.apply_async((shelter_id,), countdown=window)
+        task.delay(shelter_id)
     except Exception:
         if marker is not None:
             started(task.name, shelter_id)  # nothing is queued: let the next change queue it

@@ -17,8 +17,8 @@ def refresh_shelter_status(shelter_id: int) -> str:
 
 
 def refresh_shelter_status_soon(shelter_id: int) -> None:
-    """Queue the status refresh (one per shelter per COALESCE_SECONDS); if the broker is down,
-    do it here rather than lose it."""
+    """Queue the status refresh (one waiting per shelter, shelter/coalesce.py); if the
+    broker is down, do it here rather than lose it."""
     try:
         coalesce.enqueue(refresh_shelter_status, shelter_id)
     except Exception:  # kombu raises a variety of errors when Redis is unreachable

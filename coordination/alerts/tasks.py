@@ -35,8 +35,8 @@ def evaluate_changes(shelter_id: int | None = None) -> int:
 
 
 def evaluate_changes_soon(shelter_id: int) -> None:
-    """Queue the replay of a shelter's changes (one per shelter per COALESCE_SECONDS: it
-    replays every change made meanwhile); if the broker is down, replay them here.
+    """Queue the replay of a shelter's changes (one waiting per shelter: it replays
+    every change made before it starts); if the broker is down, replay them here.
 
     Nothing is lost either way: the changes wait in the outbox, and the periodic
     `evaluate_changes` run (and the next change) picks up what no task did.
