@@ -151,20 +151,20 @@ def shelter_count(
             ).exists()
         ):
             raise AlreadySubmitted()
-        delta, places_delta = _per_space(deltas), _per_space(places_deltas)
         changed = (
+            # Each row's own numbers, as two CASE expressions built once (aliases d and pd).
             Space.objects.filter(shelter_id=shelter_id, pk__in=deltas)
-            .filter(GreaterThanOrEqual(F("occupied") + delta, 0))
-            .filter(LessThanOrEqual(F("places") + places_delta, MAX_PLACES))
+            .alias(d=_per_space(deltas), pd=_per_space(places_deltas))
+            .filter(GreaterThanOrEqual(F("occupied") + F("d"), 0))
+            .filter(LessThanOrEqual(F("places") + F("pd"), MAX_PLACES))
             .filter(
                 GreaterThanOrEqual(
-                    F("places") + places_delta,
-                    F("occupied") + F("blocked") + F("held") + delta,
+                    F("places") + F("pd"), F("occupied") + F("blocked") + F("held") + F("d")
                 )
             )
             .update(
-                occupied=F("occupied") + delta,
-                places=F("places") + places_delta,
+                occupied=F("occupied") + F("d"),
+                places=F("places") + F("pd"),
                 counted_at=Now(),
                 counted_by=by,
             )
