@@ -10,6 +10,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -152,6 +153,9 @@ STORAGES = {
     # names, cached forever by browsers and proxies.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Source maps are for developers' tools, never a page: brotli on django-ninja's 10 MB of them
+# would double the time collectstatic takes (and every `manage.py demo` start).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 
 # Redis: broker, cache and the public rate limit's shared counters when REDIS_URL is set;
 # otherwise everything stays in this process.
