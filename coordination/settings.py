@@ -10,6 +10,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -52,6 +53,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise (static files come precompressed, gzip and brotli, and never reach it),
+    # above everything that may write a body: every HTML page and JSON answer leaves
+    # compressed. Safe against BREACH here: the CSRF token is masked anew in every response,
+    # the session cookie is SameSite=Lax (another site cannot make the browser send it with
+    # the requests such an attack needs), and Django 5.2 pads each gzip header with 0 to 99
+    # random bytes ("Heal the Breach") so lengths do not leak what was guessed. Public pages
+    # are gzipped once in the cache and pass through (they carry Content-Encoding already).
+    "django.middleware.gzip.GZipMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     # Before anything reads the query string: a NUL in the address is a 400, not a 500.
     "coordination.middleware.BadRequestMiddleware",
@@ -149,9 +158,13 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Compressed files with hashed names, cached forever by browsers and proxies.
+    # Compressed files (gzip, and brotli: the `brotli` package is installed) with hashed
+    # names, cached forever by browsers and proxies.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Source maps are for developers' tools, never a page: brotli on django-ninja's 10 MB of them
+# would double the time collectstatic takes (and every `manage.py demo` start).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 
 # Redis: broker, cache and the public rate limit's shared counters when REDIS_URL is set;
 # otherwise everything stays in this process.

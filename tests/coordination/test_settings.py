@@ -90,6 +90,7 @@ def test_collectstatic_writes_hashed_compressed_bootstrap(tmp_path, settings):
     hashed = list((tmp_path / "vendor" / "bootstrap").glob("bootstrap.min.*.css"))
     assert hashed, "no hashed Bootstrap CSS"
     assert list((tmp_path / "vendor" / "bootstrap").glob("bootstrap.min.*.css.gz"))
+    assert list((tmp_path / "vendor" / "bootstrap").glob("bootstrap.min.*.css.br"))
 
 
 def test_no_page_template_loads_anything_from_another_host():

@@ -73,3 +73,32 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture
+def production_server(settings, tmp_path):
+    """The app served as in production and in `manage.py demo`, for measuring what a browser
+    downloads: collected, hashed and compressed static files (gzip and brotli) served by
+    WhiteNoise from STATIC_ROOT, HTML through GZipMiddleware. `live_server` would not do: it
+    serves static files from static/ through Django's own handler, uncompressed. Its URL."""
+    from django.core.management import call_command
+    from django.test.testcases import LiveServerThread
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = False
+    settings.WHITENOISE_AUTOREFRESH = False
+    call_command("collectstatic", interactive=False, verbosity=0)
+    # No static handler in front: the WSGI app itself (its WhiteNoise middleware, made when
+    # the thread starts, after the settings above) answers /static/.
+    server = LiveServerThread("localhost", static_handler=lambda app: app)
+    server.daemon = True
+    server.start()
+    server.is_ready.wait()
+    if server.error:
+        raise server.error
+    yield f"http://localhost:{server.port}"
+    server.terminate()
