@@ -273,7 +273,9 @@ def waiting_list(
         waiting = waiting.annotate(fits=fits)
         order = ["-fits", *order]  # stable: oldest first within each
     households = Paginator(waiting.order_by(*order), WAITING_PER_PAGE).get_page(page)
-    on_the_way = visible.filter(on_the_way=True).order_by(*oldest_first).prefetch_related(_active_hold())
+    on_the_way = (
+        visible.filter(on_the_way=True).order_by(*oldest_first).prefetch_related(_active_hold())
+    )
     elsewhere, more, may_take = _waiting_elsewhere(user, search)
     return WaitingList(
         households=households,

@@ -288,7 +288,7 @@ def test_a_long_list_comes_in_pages_oldest_first_counting_everyone(
     assert first.context["households"] == households[:WAITING_PER_PAGE]
     text = first.content.decode()
     assert f"Waiting for a place: {WAITING_PER_PAGE + 3} households" in text
-    assert f"1–{WAITING_PER_PAGE} of {WAITING_PER_PAGE + 3}" in text
+    assert f"1\N{EN DASH}{WAITING_PER_PAGE} of {WAITING_PER_PAGE + 3}" in text
     assert f'href="?page=2&amp;shelter={shelter.pk}"' in text  # the filter is kept
     second = client.get(WAITING, {"page": 2, "shelter": shelter.pk})
     assert second.context["households"] == households[WAITING_PER_PAGE:]
