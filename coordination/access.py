@@ -24,12 +24,20 @@ def households_visible_to(user):
         return Household.objects.all()
     if not user.is_authenticated:
         return Household.objects.none()
-    # Each way in as its own indexed subquery: joined together in one OR, PostgreSQL would
-    # read every household of the city (100,000 rows: 100 ms) to find the user's few.
+    return Household.objects.filter(member_households_q(user))
+
+
+def member_households_q(user) -> Q:
+    """The households a volunteer's own work gives them (registered at one of their shelters
+    or by them, staying or expected there), as a filter on households.
+
+    Each way in is its own indexed subquery: joined together in one OR, PostgreSQL would read
+    every household of the city (100,000 rows: 100 ms) to find the user's few.
+    """
     shelters = ShelterMembership.objects.filter(user=user).values("shelter_id")
     staying = Stay.objects.filter(checked_out_at__isnull=True, space__shelter__in=shelters)
     expected = Hold.objects.filter(status=HoldStatus.ACTIVE, space__shelter__in=shelters)
-    return Household.objects.filter(
+    return (
         Q(registered_at__in=shelters)
         | Q(registered_by=user)
         | Q(pk__in=staying.values("household_id"))

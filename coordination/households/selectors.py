@@ -15,7 +15,7 @@ from django.db.models.functions import Replace
 from shelter.access import is_coordinator
 from shelter.models import Shelter, Space
 
-from ..access import households_visible_to, shelters_taking_from_city
+from ..access import households_visible_to, member_households_q, shelters_taking_from_city
 from ..models import Hold, HoldStatus, Household, HouseholdStatus, Stay
 from .places import household_fits, space_takes
 
@@ -301,16 +301,29 @@ def _waiting_elsewhere(user, search: HouseholdSearch) -> tuple[list[WaitingElsew
         search.others(
             Household.objects.waiting_for_place()
             .filter(Q(registered_at__city__in=cities) | Q(registered_at__isnull=True))
-            .exclude(pk__in=households_visible_to(user).values("pk"))
+            .exclude(member_households_q(user))  # (not a coordinator: see above)
         )
         .annotate(registered_at_name=F("registered_at__name"))
         .values(*_ELSEWHERE_FIELDS, "registered_at_name")[: WAITING_ELSEWHERE_SHOWN + 1]
     )
     elsewhere = [WaitingElsewhere(**row) for row in rows[:WAITING_ELSEWHERE_SHOWN]]
+    # The tightest fit: the big rooms stay for big groups. Worked out once per size and
+    # needs (households alike get the same space), not once per household and space.
+    spaces.sort(key=lambda s: (s.free, s.shelter.name, s.pk))
+    best: dict[tuple, Space | None] = {}
     for household in elsewhere:
-        fitting = [s for s in spaces if space_takes(s.free, s.shelter, household)]
-        if fitting:  # the tightest fit: the big rooms stay for big groups
-            household.take_space = min(fitting, key=lambda s: (s.free, s.shelter.name, s.pk))
+        alike = (
+            household.size,
+            household.is_family,
+            household.has_pets,
+            household.needs_wheelchair,
+            household.women_children_only,
+        )
+        if alike not in best:
+            best[alike] = next(
+                (s for s in spaces if space_takes(s.free, s.shelter, household)), None
+            )
+        household.take_space = best[alike]
     return elsewhere, len(rows) > WAITING_ELSEWHERE_SHOWN, True
 
 
