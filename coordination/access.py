@@ -11,10 +11,10 @@ Volunteers of a shelter taking people also see the city's waiting list without p
 from django.db.models import Q
 
 from shelter.access import can_log_beds, is_coordinator
-from shelter.models import Shelter, Space
+from shelter.models import Shelter, ShelterMembership, Space
 
 from .meals.models import MealClaim, MealOffer, MealProviderMember
-from .models import HoldStatus, Household, HouseholdStatus
+from .models import Hold, HoldStatus, Household, HouseholdStatus, Stay
 
 MEAL_PROVIDER_GROUP = "Meal provider"
 
@@ -24,11 +24,25 @@ def households_visible_to(user):
         return Household.objects.all()
     if not user.is_authenticated:
         return Household.objects.none()
-    member = Q(registered_at__memberships__user=user) | Q(registered_by=user)
-    staying = Q(stays__checked_out_at__isnull=True, stays__space__shelter__memberships__user=user)
-    expected = Q(holds__status=HoldStatus.ACTIVE, holds__space__shelter__memberships__user=user)
-    ids = Household.objects.filter(member | staying | expected).values("pk")
-    return Household.objects.filter(pk__in=ids)
+    return Household.objects.filter(member_households_q(user))
+
+
+def member_households_q(user) -> Q:
+    """The households a volunteer's own work gives them (registered at one of their shelters
+    or by them, staying or expected there), as a filter on households.
+
+    Each way in is its own indexed subquery: joined together in one OR, PostgreSQL would read
+    every household of the city (100,000 rows: 100 ms) to find the user's few.
+    """
+    shelters = ShelterMembership.objects.filter(user=user).values("shelter_id")
+    staying = Stay.objects.filter(checked_out_at__isnull=True, space__shelter__in=shelters)
+    expected = Hold.objects.filter(status=HoldStatus.ACTIVE, space__shelter__in=shelters)
+    return (
+        Q(registered_at__in=shelters)
+        | Q(registered_by=user)
+        | Q(pk__in=staying.values("household_id"))
+        | Q(pk__in=expected.values("household_id"))
+    )
 
 
 def can_see_household(user, household: Household) -> bool:

@@ -270,6 +270,16 @@ class Alert(models.Model):
     def __str__(self) -> str:
         return self.text
 
+    # get_level_display() and get_kind_display() translate every choice each time they are
+    # called (Django hashes the choices): a list of 200 alerts read them 400 times.
+    @property
+    def level_label(self) -> str:
+        return AlertLevel(self.level).label if self.level in AlertLevel.values else self.level
+
+    @property
+    def kind_label(self) -> str:
+        return AlertKind(self.kind).label if self.kind in AlertKind.values else self.kind
+
     @property
     def text(self) -> str:
         """What the alert says, in the active language (the reader's)."""

@@ -9,7 +9,17 @@ from datetime import datetime, timedelta
 from enum import IntEnum
 
 from django.conf import settings
-from django.db.models import F, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    BooleanField,
+    Expression,
+    ExpressionWrapper,
+    F,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.utils import timezone
 
 from shelter.models import TAKING_PEOPLE, Shelter, Space
@@ -34,6 +44,26 @@ def shelter_admits(shelter: Shelter, household) -> bool:
         and (shelter.women_children_only == household.women_children_only)
         and not (shelter.men_only and (household.is_family or household.women_children_only))
     )
+
+
+def household_fits(shelter: Shelter, spaces: list[Space]) -> Expression:
+    """Whether one of the shelter's `spaces` takes the household together now, as a boolean
+    expression on households (mirrors space_takes, for a list too long to check in Python).
+    Nobody fits a shelter marked full."""
+    largest_free = max((space.free for space in spaces), default=0)
+    if shelter.marked_full or largest_free < 1:
+        return Value(False)
+    family = Q(children__gt=0) | Q(has_infant=True)
+    fits = Q(size__lte=largest_free, women_children_only=shelter.women_children_only)
+    if not shelter.accepts_families:
+        fits &= ~family
+    if not shelter.pets_allowed:
+        fits &= Q(has_pets=False)
+    if not shelter.wheelchair_accessible:
+        fits &= Q(needs_wheelchair=False)
+    if shelter.men_only:
+        fits &= ~family & Q(women_children_only=False)
+    return ExpressionWrapper(fits, output_field=BooleanField())
 
 
 def space_takes(free: int, shelter: Shelter, household: Household) -> bool:
@@ -142,47 +172,48 @@ def places_for_household(
     any space.
     """
     stale_from = stale_before(now or timezone.now())
-    shelter_spaces = Space.objects.filter(shelter=OuterRef("shelter")).values("shelter")
-    spaces = (
-        spaces_taking(household)
+    taking = spaces_taking(household)
+    # The sums of the shelters with such a space, once each: a few hundred rows, where sums
+    # per space row would sum every shelter again for each of its spaces.
+    shelters = {
+        row["shelter_id"]: row
+        for row in Space.objects.filter(shelter__in=taking.values("shelter_id"))
+        .values("shelter_id")
         .annotate(
-            shelter_taken=shelter_spaces.annotate(
-                t=Sum(F("occupied") + F("held") + F("blocked"))
-            ).values("t"),
-            shelter_places=shelter_spaces.annotate(t=Sum("places")).values("t"),
-            shelter_counted_at=shelter_spaces.annotate(t=Max("counted_at")).values("t"),
+            taken=Sum(F("occupied") + F("held") + F("blocked")),
+            places=Sum("places"),
+            counted_at=Max("counted_at"),
         )
-        .select_related("shelter")
-    )
-    options = []
-    for space in spaces:
-        used = (
-            round(100 * (space.shelter_taken or 0) / space.shelter_places)
-            if space.shelter_places
-            else 100
+        .order_by()
+    }
+    ranked = []
+    for pk, shelter_id, free, shelter_name in taking.values_list(
+        "pk", "shelter_id", "free_now", "shelter__name"
+    ):
+        sums = shelters[shelter_id]
+        used = round(100 * (sums["taken"] or 0) / sums["places"]) if sums["places"] else 100
+        counted_at = sums["counted_at"]  # as on the public page: the shelter's last count
+        fresh = freshness(counted_at, stale_from=stale_from)
+        leftover = free - household.size
+        rank = place_rank(
+            freshness=fresh, leftover=leftover, used_percent=used, name=shelter_name, pk=pk
         )
-        counted_at = space.shelter_counted_at  # as on the public page: the shelter's last count
-        options.append(
-            PlaceOption(
-                space=space,
-                free=space.free_now,
-                leftover=space.free_now - household.size,
-                shelter_used_percent=used,
-                distance_km=_distance_km(household.registered_at, space.shelter),
-                counted_at=counted_at,
-                freshness=freshness(counted_at, stale_from=stale_from),
-            )
+        ranked.append((rank, pk, free, leftover, used, counted_at, fresh))
+    ranked.sort()
+    best = ranked[:limit]
+    spaces = Space.objects.select_related("shelter").in_bulk([row[1] for row in best])
+    return [
+        PlaceOption(
+            space=spaces[pk],
+            free=free,
+            leftover=leftover,
+            shelter_used_percent=used,
+            distance_km=_distance_km(household.registered_at, spaces[pk].shelter),
+            counted_at=counted_at,
+            freshness=fresh,
         )
-    options.sort(
-        key=lambda o: place_rank(
-            freshness=o.freshness,
-            leftover=o.leftover,
-            used_percent=o.shelter_used_percent,
-            name=o.space.shelter.name,
-            pk=o.space.pk,
-        )
-    )
-    return options[:limit]
+        for _rank, pk, free, leftover, used, counted_at, fresh in best
+    ]
 
 
 def spaces_for_move(user, stay: Stay) -> QuerySet[Space]:

@@ -8,15 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Replace
 
 from shelter.access import is_coordinator
 from shelter.models import Shelter, Space
 
-from ..access import households_visible_to, shelters_taking_from_city
+from ..access import households_visible_to, member_households_q, shelters_taking_from_city
 from ..models import Hold, HoldStatus, Household, HouseholdStatus, Stay
-from .places import space_takes
+from .places import household_fits, space_takes
 
 
 def _phone_key(phone: str) -> str:
@@ -225,7 +226,7 @@ _ELSEWHERE_FIELDS = (
 
 @dataclass
 class WaitingList:
-    households: list[Household]  # waiting for a place, the user may see them
+    households: Page  # waiting for a place, the user may see them: one page of them
     on_the_way: list[Household]  # held somewhere: each with its active hold (`active_holds`)
     elsewhere: list[WaitingElsewhere]  # the city's other waiting households (see below)
     elsewhere_more: bool  # more than WAITING_ELSEWHERE_SHOWN of them
@@ -233,41 +234,52 @@ class WaitingList:
     search: HouseholdSearch
 
 
+WAITING_PER_PAGE = 50  # households waiting for a place shown at a time, those waiting longest first
+
+
 def waiting_list(
-    user, *, fitting_shelter: Shelter | None = None, search: HouseholdSearch | None = None
+    user,
+    *,
+    fitting_shelter: Shelter | None = None,
+    search: HouseholdSearch | None = None,
+    page: str | int | None = None,
 ) -> WaitingList:
     """The waiting list as the user may see it, oldest first.
 
     Households the user may see, in full: those waiting for a place (those fitting
-    `fitting_shelter` first) and, apart, those on their way to a hold (not waiting for a
-    place any more). A volunteer whose shelter takes people also gets the other households
-    of its city (registered there or nowhere) waiting for a place, without personal data,
-    each with the best space of their own shelters that would take it (a hold there makes
-    it theirs to see).
+    `fitting_shelter` first), a page of WAITING_PER_PAGE at a time, and, apart, those on
+    their way to a hold (not waiting for a place any more). A volunteer whose shelter takes
+    people also gets the other households of its city (registered there or nowhere) waiting
+    for a place, without personal data, each with the best space of their own shelters that
+    would take it (a hold there makes it theirs to see).
 
-    Queries: 1 households with who registered them, 2 their active holds with space, shelter
-    and who made them; for a volunteer of a shelter taking people, 3 the city's others, 4 the
-    spaces of their shelters; with `fitting_shelter`, 5 its spaces.
+    Queries: with `fitting_shelter`, 1 its spaces; 2 how many wait for a place, 3 the page of
+    them with who registered them; 4 those on the way, 5 their active holds with space,
+    shelter and who made them; for a volunteer of a shelter taking people, 6 the city's
+    others, 7 the spaces of their shelters.
     """
     search = search or HouseholdSearch()
-    visible = list(
+    visible = (
         search.visible(households_visible_to(user).filter(status=HouseholdStatus.WAITING))
+        .with_active_hold()
         .select_related("registered_by", "registered_at")
-        .order_by("waiting_since", "pk")
-        .prefetch_related(_active_hold())
     )
-    households = [h for h in visible if not h.active_holds]
-    elsewhere, more, may_take = _waiting_elsewhere(user, search)
+    oldest_first = ["waiting_since", "pk"]
+    order = oldest_first
+    waiting = visible.filter(on_the_way=False)
     if fitting_shelter is not None:
-        spaces = list(fitting_shelter.spaces.all())
-        for household in households:
-            household.fits = not fitting_shelter.marked_full and any(
-                space_takes(space.free, fitting_shelter, household) for space in spaces
-            )
-        households.sort(key=lambda h: not h.fits)  # stable: oldest first within each
+        # Who fits, in the database: sorting the whole list in Python would read every row.
+        fits = household_fits(fitting_shelter, list(fitting_shelter.spaces.all()))
+        waiting = waiting.annotate(fits=fits)
+        order = ["-fits", *order]  # stable: oldest first within each
+    households = Paginator(waiting.order_by(*order), WAITING_PER_PAGE).get_page(page)
+    on_the_way = (
+        visible.filter(on_the_way=True).order_by(*oldest_first).prefetch_related(_active_hold())
+    )
+    elsewhere, more, may_take = _waiting_elsewhere(user, search)
     return WaitingList(
         households=households,
-        on_the_way=[h for h in visible if h.active_holds],
+        on_the_way=list(on_the_way),
         elsewhere=elsewhere,
         elsewhere_more=more,
         may_take=may_take,
@@ -289,16 +301,29 @@ def _waiting_elsewhere(user, search: HouseholdSearch) -> tuple[list[WaitingElsew
         search.others(
             Household.objects.waiting_for_place()
             .filter(Q(registered_at__city__in=cities) | Q(registered_at__isnull=True))
-            .exclude(pk__in=households_visible_to(user).values("pk"))
+            .exclude(member_households_q(user))  # (not a coordinator: see above)
         )
         .annotate(registered_at_name=F("registered_at__name"))
         .values(*_ELSEWHERE_FIELDS, "registered_at_name")[: WAITING_ELSEWHERE_SHOWN + 1]
     )
     elsewhere = [WaitingElsewhere(**row) for row in rows[:WAITING_ELSEWHERE_SHOWN]]
+    # The tightest fit: the big rooms stay for big groups. Worked out once per size and
+    # needs (households alike get the same space), not once per household and space.
+    spaces.sort(key=lambda s: (s.free, s.shelter.name, s.pk))
+    best: dict[tuple, Space | None] = {}
     for household in elsewhere:
-        fitting = [s for s in spaces if space_takes(s.free, s.shelter, household)]
-        if fitting:  # the tightest fit: the big rooms stay for big groups
-            household.take_space = min(fitting, key=lambda s: (s.free, s.shelter.name, s.pk))
+        alike = (
+            household.size,
+            household.is_family,
+            household.has_pets,
+            household.needs_wheelchair,
+            household.women_children_only,
+        )
+        if alike not in best:
+            best[alike] = next(
+                (s for s in spaces if space_takes(s.free, s.shelter, household)), None
+            )
+        household.take_space = best[alike]
     return elsewhere, len(rows) > WAITING_ELSEWHERE_SHOWN, True
 
 

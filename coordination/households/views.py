@@ -1,6 +1,7 @@
 """Pages for arrivals: register a household, find it a place, hold, check in, out and move."""
 
 import logging
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -295,13 +296,18 @@ def hold_release(request, pk: int):
 def waiting_list(request):
     fitting = WaitingFilterForm(request.GET).fitting()
     search = selectors.household_search(request.GET.get("q", ""))
-    data = selectors.waiting_list(request.user, fitting_shelter=fitting, search=search)
+    data = selectors.waiting_list(
+        request.user, fitting_shelter=fitting, search=search, page=request.GET.get("page")
+    )
+    kept = {key: request.GET[key] for key in ("q", "shelter") if request.GET.get(key)}
     return render(
         request,
         "coordination/waiting_list.html",
         {
             "data": data,
-            "households": data.households,
+            "households": list(data.households),
+            "page": data.households,
+            "page_query": f"&{urlencode(kept)}" if kept else "",
             "fitting": fitting,
             "shelters": shelters_to_choose(request.user).with_counts(),
         },

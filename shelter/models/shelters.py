@@ -196,6 +196,18 @@ class Shelter(models.Model):
     def is_all_day(self) -> bool:
         return self.opens_at is None
 
+    # Cheaper than get_kind_display() and get_status_display(), which translate every choice
+    # each time (Django hashes the choices): the dashboard's table reads them 100 times.
+    @property
+    def kind_label(self) -> str:
+        return ShelterKind(self.kind).label if self.kind in ShelterKind.values else self.kind
+
+    @property
+    def status_label(self) -> str:
+        if self.status not in ShelterStatus.values:
+            return self.status
+        return ShelterStatus(self.status).label
+
     @property
     def takes_people(self) -> bool:
         return self.status in TAKING_PEOPLE

@@ -50,3 +50,32 @@ def test_shelter_page_queries_do_not_grow(size, as_user, coordinator):
     # section (households on the way, check-outs to undo), 10 changes of the last week
     # summed by hour (both charts)
     assert _queries(client, reverse("shelter:detail", args=[shelter.pk])) == 10
+
+
+@pytest.mark.parametrize("changes", [1, 25])
+def test_shelter_page_queries_do_not_grow_with_its_history(changes, as_user, coordinator):
+    (shelter,) = _seed(1, 3)
+    for space in shelter.spaces.all():
+        for number in range(changes):
+            services.occupancy_change(
+                space_id=space.pk,
+                delta=1 if number % 2 else -1,
+                reason=OccupancyReason.COUNT,
+                by=coordinator,
+            )
+    client = as_user(coordinator)
+    # the same 10 as above: the history is summed by hour in one query, the list is the
+    # latest RECENT_EVENTS
+    assert _queries(client, reverse("shelter:detail", args=[shelter.pk])) == 10
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_my_shelters_of_a_volunteer_queries_do_not_grow(size, as_user, volunteer):
+    from shelter.models import ShelterMembership
+
+    for shelter in _seed(size, 3):
+        ShelterMembership.objects.create(shelter=shelter, user=volunteer)
+    client = as_user(volunteer)
+    # 1 session, 2 user, 3-4 coordinator permission check (user perms, group perms; cached
+    # for "can register" after), 5 their shelters with summed counts, 6 spaces with counters
+    assert _queries(client, reverse("shelter:mine")) == 6
