@@ -16,6 +16,7 @@ class CoordinationConfig(AppConfig):
         )
         from .accounts import receivers as account_receivers  # noqa: F401  (language at login)
         from .alerts import receivers as alert_receivers  # noqa: F401  (alerts, their tasks)
+        from .offers import tasks as offer_tasks  # noqa: F401  (its periodic tasks)
         from .views.households import shelter_arrivals_section
 
         shelter_sections.register(shelter_arrivals_section)  # arrivals on the shelter's page

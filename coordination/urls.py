@@ -7,6 +7,7 @@ from .alerts import views as alerts
 from .api import api, shelters_csv
 from .lockouts import views as lockouts
 from .meals import views as meals
+from .offers import urls as offers
 from .views import dashboard, health, households, public, start
 
 coordination_patterns = (
@@ -63,6 +64,7 @@ coordination_patterns = (
             dashboard.export_households,
             name="export_households",
         ),
+        *offers.coordination_patterns,
         path("alerts/", alerts.alerts_open, name="alerts"),
         path("alerts/<int:pk>/acknowledge/", alerts.alert_acknowledge, name="alert_acknowledge"),
     ],
@@ -73,6 +75,7 @@ urlpatterns = [
     path("", public.shelter_list, name="home"),
     path("s/<int:pk>/", public.shelter_detail, name="public_shelter"),
     path("about/", public.about, name="about"),
+    *offers.public_patterns,
     path("language/<str:code>/", public.choose_language, name="choose_language"),
     path("api/v1/shelters.csv", shelters_csv, name="shelters_csv"),
     path("api/v1/", api.urls),

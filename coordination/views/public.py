@@ -52,6 +52,7 @@ def _render_list(request, form, filters, show_all: bool, snap: public.Snapshot) 
         "meals": public.meals_now(snap, now),
         "now": now,
         "today": timezone.localdate(now),  # the city's date: a meal "today" shows no date
+        "offers": snap.offers,  # residents' places: sums, in the snapshot like the rest
         **_snapshot_context(snap, now),
     }
     return render_to_string("coordination/public/shelter_list.html", context, request).encode()

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from coordination.offers.services import offers_purge_personal_data
 from coordination.selectors import households_checked_in_unchanged
 from coordination.services import household_purge_personal_data
 
@@ -27,6 +28,8 @@ class Command(BaseCommand):
         now = timezone.now()
         purged = household_purge_personal_data(older_than_days=older_than, now=now)
         self.stdout.write(f"Personal data removed from {purged} households.")
+        hosts = offers_purge_personal_data(older_than_days=older_than, now=now)
+        self.stdout.write(f"Personal data removed from {hosts} offers from residents.")
         kept = households_checked_in_unchanged(since=now - timedelta(days=older_than))
         if kept:
             self.stdout.write(
