@@ -13,6 +13,7 @@ from coordination.alerts.models import Alert
 from coordination.alerts.services import alert_raise
 from shelter.models import MembershipRole
 from tests.factories import (
+    HostOfferFactory,
     HouseholdFactory,
     MealOfferFactory,
     MembershipFactory,
@@ -92,6 +93,13 @@ EXPECTED = {
     "coordination:export_households": ("get", {}, COORDINATORS),
     "coordination:alerts": ("get", {}, COORDINATORS),
     "coordination:alert_acknowledge": ("post", {"pk": "alert"}, COORDINATORS),
+    "offer": ("get", {}, OPEN),
+    # A host's page answers its own token only: any other is "this link does not work".
+    "host": ("get", {"token": "no-such-link"}, dict.fromkeys(ROLES, 404)),
+    "coordination:offers": ("get", {}, COORDINATORS),
+    "coordination:offer": ("get", {"pk": "host_offer"}, COORDINATORS),
+    "coordination:offer_action": ("post", {"pk": "host_offer"}, COORDINATORS),
+    "coordination:follow_up": ("post", {"pk": "stay_a"}, COORDINATORS),
 }
 
 
@@ -151,6 +159,7 @@ def world(db):
         "offer": offer.pk,
         "claim_a": claim.pk,
         "membership_a": membership_a.pk,
+        "host_offer": HostOfferFactory().pk,
     }
     return people, objects
 

@@ -21,6 +21,7 @@ from shelter.errors import PlacesBelowTaken, ShelterError
 
 from .. import ratelimit
 from ..clients import client_ip
+from ..models import Stay
 from ..views.dashboard import coordinator_required
 from . import selectors, services
 from .errors import HostLinkInvalid
@@ -175,6 +176,7 @@ def offer_action(request, pk: int):
 @require_POST
 def follow_up_record(request, pk: int):
     """The family of stay `pk` in a private home was called on day 2."""
+    get_object_or_404(Stay, pk=pk)
     form = FollowUpForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose how the call went."))
