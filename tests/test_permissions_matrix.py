@@ -94,6 +94,7 @@ EXPECTED = {
     "coordination:alerts": ("get", {}, COORDINATORS),
     "coordination:alert_acknowledge": ("post", {"pk": "alert"}, COORDINATORS),
     "offer": ("get", {}, OPEN),
+    "offer_sent": ("get", {}, OPEN),  # without its signed receipt: "nothing to confirm"
     # A host's page answers its own token only: any other is "this link does not work".
     "host": ("get", {"token": "no-such-link"}, dict.fromkeys(ROLES, 404)),
     "coordination:offers": ("get", {}, COORDINATORS),

@@ -7,6 +7,7 @@ from . import views
 
 public_patterns = [
     path("offer/", views.offer_form, name="offer"),
+    path("offer/sent/", views.offer_sent, name="offer_sent"),
     path("host/<str:token>/", views.host_page, name="host"),
 ]
 

@@ -5,10 +5,11 @@ The host's page has no login and sets no session: the token in the link is check
 request (services.host_link_check), and the page shows that host's place and guests only.
 """
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.core import signing
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -50,14 +51,31 @@ def offer_form(request):
             status = 429
         elif form.is_valid():
             submitted = services.offer_submit(data=form.offer_data())
-            return render(
-                request,
-                "coordination/offers/offer_sent.html",
-                {"offer": submitted.offer, "updated": submitted.updated},
-            )
+            receipt = signing.dumps([submitted.offer.code, submitted.updated], salt=RECEIPT_SALT)
+            return redirect(reverse("offer_sent") + "?" + urlencode({"r": receipt}))
         else:
             status = 400
     return render(request, "coordination/offers/offer_form.html", {"form": form}, status=status)
+
+
+RECEIPT_SALT = "coordination.offers.receipt"
+RECEIPT_MAX_AGE = 3600  # the confirmation can be reloaded for an hour; it shows the code only
+
+
+@never_cache
+def offer_sent(request):
+    """The confirmation after the form (post, then redirect: a reload sends nothing again).
+
+    The reference comes signed in the address, so nobody reads another's by guessing."""
+    try:
+        code, updated = signing.loads(
+            request.GET.get("r", ""), salt=RECEIPT_SALT, max_age=RECEIPT_MAX_AGE
+        )
+    except (signing.BadSignature, ValueError, TypeError):
+        code, updated = "", False  # an old or altered address: the page says so
+    return render(
+        request, "coordination/offers/offer_sent.html", {"code": code, "updated": updated}
+    )
 
 
 # --- Coordinators ---------------------------------------------------------------------------
@@ -112,10 +130,14 @@ def _share(request, offer: HostOffer, token: str) -> dict:
     }
 
 
+def _new_link_key(offer_id: int) -> str:
+    return f"offers:new_link:{offer_id}"
+
+
 @coordinator_required
 def offer_detail(request, pk: int):
     get_object_or_404(HostOffer, pk=pk)
-    return _detail(request, pk)
+    return _detail(request, pk, new_token=request.session.pop(_new_link_key(pk), ""))
 
 
 ACTIONS = {
@@ -153,8 +175,10 @@ def offer_action(request, pk: int):
     try:
         if action == "link_issue":
             token = services.host_link_issue(offer_id=pk, by=request.user)
+            # Shown once, on the page this redirects to, then gone from the session too.
+            request.session[_new_link_key(pk)] = token
             messages.success(request, _("A new link is ready: send it to the host now."))
-            return _detail(request, pk, new_token=token)
+            return redirect(reverse("coordination:offer", args=[pk]) + "#new-link")
         if action == "reject":
             form = OfferRejectForm(request.POST)
             if not form.is_valid():
@@ -194,7 +218,8 @@ def follow_up_record(request, pk: int):
 
 def _host_response(response):
     # The token is the key: never sent on to another site, never kept by a shared cache.
-    response["Referrer-Policy"] = "no-referrer"
+    # (Not "no-referrer": Chrome then sends "Origin: null" and the CSRF check refuses posts.)
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
     return response

@@ -50,7 +50,8 @@ def test_the_form_is_served_to_anyone_with_the_privacy_note(client):
 
 
 def test_a_good_offer_is_saved_and_confirmed_with_its_code(client):
-    response = client.post(reverse("offer"), _form())
+    response = client.post(reverse("offer"), _form(), follow=True)
+    assert response.redirect_chain[0][1] == 302  # posted, then redirected: a reload sends nothing
     assert response.status_code == 200
     offer = HostOffer.objects.get()
     page = response.content.decode()
@@ -60,9 +61,15 @@ def test_a_good_offer_is_saved_and_confirmed_with_its_code(client):
     assert offer.name not in page and offer.address not in page  # the code is all it shows
 
 
+def test_the_confirmation_needs_its_signed_receipt(client):
+    response = client.get(reverse("offer_sent"), {"r": "T00001"})
+    assert response.status_code == 200
+    assert "Nothing to confirm here" in response.content.decode()
+
+
 def test_sending_again_from_the_same_phone_says_it_was_updated(client):
     client.post(reverse("offer"), _form(places="2"))
-    response = client.post(reverse("offer"), _form(contact="87012345678", places="3"))
+    response = client.post(reverse("offer"), _form(contact="87012345678", places="3"), follow=True)
     assert "we updated it with these answers" in response.content.decode()
     assert HostOffer.objects.get().places == 3
 
@@ -116,7 +123,7 @@ def test_posting_too_often_is_refused_with_a_message_and_nothing_saved(client, s
     settings.OFFER_RATE_LIMIT = "2/m"
     for n in range(2):
         sent = client.post(reverse("offer"), _form(contact=f"+7 701 000 00 0{n}"))
-        assert sent.status_code == 200
+        assert sent.status_code == 302
     response = client.post(reverse("offer"), _form(contact="+7 701 000 00 09"))
     assert response.status_code == 429
     assert "Too many offers from your connection" in response.content.decode()
@@ -199,7 +206,10 @@ def _approved(coordinator) -> HostOffer:
 
 def test_issuing_a_link_shows_it_once_with_copy_and_send_links(as_user, coordinator):
     offer = _approved(coordinator)
-    response = _act(as_user(coordinator), offer, "link_issue")
+    client = as_user(coordinator)
+    response = _act(client, offer, "link_issue")
+    assert response.status_code == 302
+    response = client.get(response["Location"])
     assert response.status_code == 200
     page = response.content.decode()
     url = response.context["host_url"]
@@ -213,7 +223,7 @@ def test_issuing_a_link_shows_it_once_with_copy_and_send_links(as_user, coordina
     assert token not in link.token_hash  # only its hash is kept
     assert AuditEntry.objects.filter(action=AuditEntry.Action.HOST_LINK).count() == 1
     # The detail page later does not show it again.
-    again = as_user(coordinator).get(reverse("coordination:offer", args=[offer.pk]))
+    again = client.get(reverse("coordination:offer", args=[offer.pk]))
     assert token not in again.content.decode()
 
 
@@ -233,7 +243,7 @@ def test_a_good_link_opens_the_hosts_page_without_logging_in(client, host):
     assert response.status_code == 200
     assert offer.shelter.name in response.content.decode()
     assert "sessionid" not in response.cookies
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert response["Cache-Control"] == "no-store"
     assert not response.wsgi_request.user.is_authenticated
     assert client.get(reverse("coordination:dashboard")).status_code == 302  # still nobody
