@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from shelter.admin import ReadOnly
 
-from .models import FollowUpCall, HostLinkUse, HostOffer
+from .models import FollowUpCall, HostLink, HostLinkUse, HostOffer
 
 
 @admin.register(HostOffer)
@@ -15,6 +15,15 @@ class HostOfferAdmin(ReadOnly, admin.ModelAdmin):
     search_fields = ["code"]
     list_select_related = ["shelter"]
     exclude = ["phone_key"]
+
+
+@admin.register(HostLink)
+class HostLinkAdmin(ReadOnly, admin.ModelAdmin):
+    """Links are issued and revoked on the offer's page; the hash is never shown."""
+
+    list_display = ["offer", "created_at", "last_used_at", "revoked_at"]
+    list_select_related = ["offer"]
+    exclude = ["token_hash"]
 
 
 @admin.register(HostLinkUse)
