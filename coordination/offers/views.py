@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -52,7 +52,7 @@ def offer_form(request):
         elif form.is_valid():
             submitted = services.offer_submit(data=form.offer_data())
             receipt = signing.dumps([submitted.offer.code, submitted.updated], salt=RECEIPT_SALT)
-            return redirect(reverse("offer_sent") + "?" + urlencode({"r": receipt}))
+            return HttpResponseRedirect(reverse("offer_sent") + "?" + urlencode({"r": receipt}))
         else:
             status = 400
     return render(request, "coordination/offers/offer_form.html", {"form": form}, status=status)
@@ -178,7 +178,7 @@ def offer_action(request, pk: int):
             # Shown once, on the page this redirects to, then gone from the session too.
             request.session[_new_link_key(pk)] = token
             messages.success(request, _("A new link is ready: send it to the host now."))
-            return redirect(reverse("coordination:offer", args=[pk]) + "#new-link")
+            return HttpResponseRedirect(reverse("coordination:offer", args=[pk]) + "#new-link")
         if action == "reject":
             form = OfferRejectForm(request.POST)
             if not form.is_valid():
@@ -210,7 +210,7 @@ def follow_up_record(request, pk: int):
         messages.success(request, _("Follow-up call recorded."))
     else:
         messages.info(request, _("This call was recorded already."))
-    return redirect(reverse("coordination:dashboard") + "#offers")
+    return HttpResponseRedirect(reverse("coordination:dashboard") + "#offers")
 
 
 # --- Hosts ----------------------------------------------------------------------------------
