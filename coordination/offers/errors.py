@@ -51,3 +51,13 @@ class HostLinkInvalid(ShelterError):
 class NotYourGuest(ShelterError):
     def __init__(self):
         super().__init__(_("This family is not on its way to your place: nothing was changed."))
+
+
+class HostPlacesRefused(ShelterError):
+    """More free places than a home may offer here: the coordinators decide that."""
+
+    def __init__(self, *, limit: int):
+        super().__init__(
+            _("A home can take %(n)d people at most here; call the coordinators for more.")
+            % {"n": limit}
+        )

@@ -194,3 +194,24 @@ def dashboard_offers(*, now: datetime) -> DashboardOffers:
         follow_ups=follow_ups_due(now=now),
         to_suspended=holds_to_suspended(),
     )
+
+
+def offers_to_purge(*, inactive_since: datetime):
+    """Offers whose host's data is due: rejected or withdrawn before `inactive_since`, or new
+    and untouched since then; with a place, none of its stays open or ended since, no hold
+    active. Approved and suspended hosts are kept (their place is in use)."""
+    since = inactive_since
+    recent_stay = Stay.objects.filter(space__shelter=OuterRef("shelter")).filter(
+        Q(checked_out_at__isnull=True) | Q(checked_out_at__gte=since)
+    )
+    active_hold = Hold.objects.filter(space__shelter=OuterRef("shelter"), status=HoldStatus.ACTIVE)
+    ended = Q(status__in=[OfferStatus.REJECTED, OfferStatus.WITHDRAWN], ended_at__lt=since)
+    forgotten = Q(status=OfferStatus.NEW, created_at__lt=since) & (
+        Q(resubmitted_at__isnull=True) | Q(resubmitted_at__lt=since)
+    )
+    return (
+        HostOffer.objects.filter(anonymised_at__isnull=True)
+        .filter(ended | forgotten)
+        .exclude(Exists(recent_stay))
+        .exclude(Exists(active_hold))
+    )

@@ -19,17 +19,23 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 
 from shelter import services as shelter_services
-from shelter.errors import ShelterError
 from shelter.models import AuditAction, OccupancyReason, Shelter, ShelterStatus, Space
 from shelter.validators import validate_phone
 
 from .. import public
 from ..models import Hold, HoldStatus, Stay
-from .errors import HostLinkInvalid, NotYourGuest, OfferDecided, OfferNotReady, PlaceNotChecked
+from . import selectors
+from .errors import (
+    HostLinkInvalid,
+    HostPlacesRefused,
+    NotYourGuest,
+    OfferDecided,
+    OfferNotReady,
+    PlaceNotChecked,
+)
 from .models import (
     CODE_LENGTH,
     MAX_OFFER_PLACES,
@@ -454,23 +460,13 @@ def _host_space_id(link: HostLink) -> int:
     return Space.objects.filter(shelter_id=link.offer.shelter_id).values_list("pk", flat=True)[0]
 
 
-class HostPlacesRefused(ShelterError):
-    def __init__(self, message: str):
-        super().__init__(message)
-
-
 def host_free_change(*, link: HostLink, step: int) -> Space:
     """One place more or fewer free tonight (the host's -/+): the space's places change by
     `step` through the occupancy service, so guests held or checked in are never undercut
     (PlacesBelowTaken) and two taps at once both count."""
-    from django.utils.translation import gettext as _
-
     space_id = _host_space_id(link)
     if step > 0 and Space.objects.get(pk=space_id).places + step > MAX_OFFER_PLACES:
-        raise HostPlacesRefused(
-            _("A home can take %(n)d people at most here; call the coordinators for more.")
-            % {"n": MAX_OFFER_PLACES}
-        )
+        raise HostPlacesRefused(limit=MAX_OFFER_PLACES)
     shelter_services.occupancy_change(
         space_id=space_id, delta=0, places_delta=step, reason=OccupancyReason.COUNT, by=None
     )
@@ -542,27 +538,6 @@ def follow_up_record(*, stay_id: int, outcome: FollowUpOutcome, by: User) -> boo
 # --- Purge ----------------------------------------------------------------------------------
 
 
-def offers_to_purge(*, inactive_since: datetime):
-    """Offers whose host's data is due: rejected or withdrawn before `inactive_since`, or new
-    and untouched since then; with a place, none of its stays open or ended since, no hold
-    active. Approved and suspended hosts are kept (their place is in use)."""
-    since = inactive_since
-    recent_stay = Stay.objects.filter(space__shelter=OuterRef("shelter")).filter(
-        Q(checked_out_at__isnull=True) | Q(checked_out_at__gte=since)
-    )
-    active_hold = Hold.objects.filter(space__shelter=OuterRef("shelter"), status=HoldStatus.ACTIVE)
-    ended = Q(status__in=[OfferStatus.REJECTED, OfferStatus.WITHDRAWN], ended_at__lt=since)
-    forgotten = Q(status=OfferStatus.NEW, created_at__lt=since) & (
-        Q(resubmitted_at__isnull=True) | Q(resubmitted_at__lt=since)
-    )
-    return (
-        HostOffer.objects.filter(anonymised_at__isnull=True)
-        .filter(ended | forgotten)
-        .exclude(Exists(recent_stay))
-        .exclude(Exists(active_hold))
-    )
-
-
 def offers_purge_personal_data(*, older_than_days: int, now: datetime | None = None) -> int:
     """Blank hosts' personal data (OFFER_PERSONAL_FIELDS, their place's address, phone and
     coordinates) once the offer ended, or its last stay did, `older_than_days` ago; keep
@@ -571,10 +546,12 @@ def offers_purge_personal_data(*, older_than_days: int, now: datetime | None = N
     now = now or timezone.now()
     since = now - timedelta(days=older_than_days)
     purged = 0
-    for offer_id in list(offers_to_purge(inactive_since=since).values_list("pk", flat=True)):
+    for offer_id in list(
+        selectors.offers_to_purge(inactive_since=since).values_list("pk", flat=True)
+    ):
         with transaction.atomic():
             offer = _lock_offer(offer_id)
-            if not offers_to_purge(inactive_since=since).filter(pk=offer_id).exists():
+            if not selectors.offers_to_purge(inactive_since=since).filter(pk=offer_id).exists():
                 continue  # a stay or hold came meanwhile
             for name in OFFER_PERSONAL_FIELDS:
                 setattr(offer, name, "")

@@ -386,3 +386,21 @@ def test_a_follow_up_call_is_listed_from_day_two_until_recorded(as_user, coordin
         assert "Follow Me" in page.content.decode()
         client.post(reverse("coordination:follow_up", args=[stay.pk]), {"outcome": "well"})
         assert not client.get(reverse("coordination:dashboard")).context["offers"].follow_ups
+
+
+def test_the_host_cannot_raise_free_places_past_a_homes_limit(client, coordinator):
+    offer = HostOfferFactory(places=30)
+    for step in ("called", "address"):
+        offer_services.offer_step(offer_id=offer.pk, step=step, by=coordinator)
+    offer = offer_services.offer_approve(offer_id=offer.pk, by=coordinator)
+    token = offer_services.host_link_issue(offer_id=offer.pk, by=coordinator)
+    response = client.post(reverse("host", args=[token]), {"action": "plus"}, follow=True)
+    assert "30 people at most" in response.content.decode()
+    assert offer.shelter.spaces.get().places == 30
+
+
+def test_a_follow_up_for_a_stay_that_does_not_exist_is_a_404(as_user, coordinator):
+    response = as_user(coordinator).post(
+        reverse("coordination:follow_up", args=[999999]), {"outcome": "well"}
+    )
+    assert response.status_code == 404
