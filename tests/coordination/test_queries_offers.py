@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from coordination import services
+from coordination.households import services
 from coordination.offers import services as offer_services
 from tests.factories import HostOfferFactory, HouseholdFactory
 
