@@ -17,5 +17,6 @@ class CoordinationConfig(AppConfig):
         from .accounts import receivers as account_receivers  # noqa: F401  (language at login)
         from .alerts import receivers as alert_receivers  # noqa: F401  (alerts, their tasks)
         from .households.views import shelter_arrivals_section
+        from .offers import tasks as offer_tasks  # noqa: F401  (its periodic tasks)
 
         shelter_sections.register(shelter_arrivals_section)  # arrivals on the shelter's page

@@ -27,6 +27,7 @@ from .meals.models import (  # noqa: F401
     MealOffer,
     MealOfferQuerySet,
 )
+from .offers import models as offers_models  # noqa: F401
 
 MAX_HOUSEHOLD = 50
 

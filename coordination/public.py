@@ -41,6 +41,7 @@ from shelter.models import PRIVATE_KINDS, TAKING_PEOPLE, Shelter, Space
 
 from .households.places import shelter_admits
 from .models import MealOffer
+from .offers.selectors import OfferFigures, offer_figures
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +155,8 @@ class Snapshot:
     shelters: list[PublicShelter] = field(default_factory=list)
     meals: list[PublicMeal] = field(default_factory=list)
     built_at: datetime = field(default_factory=timezone.now)
+    # "N places offered by residents, M checked and ready": sums only, nothing personal.
+    offers: OfferFigures = field(default_factory=OfferFigures)
 
     def is_old(self, now: datetime) -> bool:
         """Older than a snapshot ever is while the cache and the database answer."""
@@ -394,7 +397,7 @@ def _build(version: int) -> Snapshot:
         .with_remaining()
         .select_related("provider", "shelter")
     ]
-    return Snapshot(version=version, shelters=shelters, meals=meals)
+    return Snapshot(version=version, shelters=shelters, meals=meals, offers=offer_figures())
 
 
 def _public_shelter(row: Shelter, largest_free_space: int) -> PublicShelter:

@@ -368,7 +368,13 @@ def is_public(request) -> bool:
 
 
 # For the log, which holds neither addresses nor client ids.
-KEY_LABELS = {"c:": "a client", "n:": "the new visitors of an address", "a:": "an address"}
+KEY_LABELS = {
+    "c:": "a client",
+    "n:": "the new visitors of an address",
+    "a:": "an address",
+    "o:": "the offers of a client",
+    "O:": "the offers of an address",
+}
 
 
 def budgets(address: str, client: str | None) -> list[tuple[str, int]]:
@@ -379,7 +385,20 @@ def budgets(address: str, client: str | None) -> list[tuple[str, int]]:
     return [("c:" + client, per_minute(settings.PUBLIC_RATE_LIMIT_CLIENT)), ceiling]
 
 
-RATE_SETTINGS = ("PUBLIC_RATE_LIMIT_CLIENT", "PUBLIC_RATE_LIMIT_NEW", "PUBLIC_RATE_LIMIT_ADDRESS")
+def offer_budgets(address: str, client: str | None) -> list[tuple[str, int]]:
+    """What a post of the public offer form counts against, besides the public budgets: the
+    client's (its address's without one) OFFER_RATE_LIMIT, and its address's ceiling."""
+    own = ("o:" + (client or address), per_minute(settings.OFFER_RATE_LIMIT))
+    return [own, ("O:" + address, per_minute(settings.OFFER_RATE_LIMIT_ADDRESS))]
+
+
+RATE_SETTINGS = (
+    "PUBLIC_RATE_LIMIT_CLIENT",
+    "PUBLIC_RATE_LIMIT_NEW",
+    "PUBLIC_RATE_LIMIT_ADDRESS",
+    "OFFER_RATE_LIMIT",
+    "OFFER_RATE_LIMIT_ADDRESS",
+)
 
 
 @checks.register

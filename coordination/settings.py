@@ -306,6 +306,12 @@ HOLD_MAX_PLACES_ELSEWHERE = env.int("HOLD_MAX_PLACES_ELSEWHERE", default=30)
 # Households with no registration, hold, check-in or check-out for this many days lose their
 # personal data (daily task), whatever their status; checked-in households are kept.
 PURGE_PERSONAL_DATA_AFTER_DAYS = env.int("PURGE_PERSONAL_DATA_AFTER_DAYS", default=30)
+# A host's own link stops working after this many days without use (a coordinator issues a
+# new one); hosts' personal data is purged like households' (coordination/offers).
+HOST_LINK_IDLE_DAYS = env.int("HOST_LINK_IDLE_DAYS", default=14)
+# Offers sent from the public /offer/ form: per client (or, without one, per address) a minute.
+OFFER_RATE_LIMIT = env.str("OFFER_RATE_LIMIT", default="5/m")
+OFFER_RATE_LIMIT_ADDRESS = env.str("OFFER_RATE_LIMIT_ADDRESS", default="60/m")
 
 # Periodic tasks. These are defaults: a migration copies them into django-celery-beat's
 # tables, where coordinators see and edit them in the admin (Periodic tasks); beat adds an
@@ -332,6 +338,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 10 * 60.0,
     },
     "alerts-check-meals": {"task": "coordination.alerts.check_meals", "schedule": 30 * 60.0},
+    # Residents' offers: open places on their first day, alert on offers waiting unchecked.
+    "offers-open-due": {"task": "coordination.offers.open_due", "schedule": 15 * 60.0},
+    "offers-check-waiting": {"task": "coordination.offers.check_waiting", "schedule": 30 * 60.0},
     # Counters (held, claimed, occupancy, household status) against the rows they count.
     "alerts-reconcile": {"task": "coordination.alerts.reconcile", "schedule": 10 * 60.0},
     "alerts-morning-summary": {

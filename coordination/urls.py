@@ -8,6 +8,7 @@ from .api import api, shelters_csv
 from .households import views as households
 from .lockouts import views as lockouts
 from .meals import views as meals
+from .offers import urls as offers
 from .views import dashboard, health, public, start
 
 coordination_patterns = (
@@ -64,6 +65,7 @@ coordination_patterns = (
             dashboard.export_households,
             name="export_households",
         ),
+        *offers.coordination_patterns,
         path("alerts/", alerts.alerts_open, name="alerts"),
         path("alerts/<int:pk>/acknowledge/", alerts.alert_acknowledge, name="alert_acknowledge"),
     ],
@@ -74,6 +76,7 @@ urlpatterns = [
     path("", public.shelter_list, name="home"),
     path("s/<int:pk>/", public.shelter_detail, name="public_shelter"),
     path("about/", public.about, name="about"),
+    *offers.public_patterns,
     path("language/<str:code>/", public.choose_language, name="choose_language"),
     path("api/v1/shelters.csv", shelters_csv, name="shelters_csv"),
     path("api/v1/", api.urls),

@@ -148,3 +148,19 @@ class AlertSubscriptionFactory(factory.django.DjangoModelFactory):
         groups=["Coordinator"],
         email=factory.Sequence(lambda n: f"coordinator{n}@example.org"),
     )
+
+
+class HostOfferFactory(factory.django.DjangoModelFactory):
+    """A resident's new offer (status new), as the public form would leave it."""
+
+    class Meta:
+        model = "coordination.HostOffer"
+
+    code = factory.Sequence(lambda n: f"T{n:05d}")
+    name = factory.Sequence(lambda n: f"Host {n}")
+    contact = factory.Sequence(lambda n: f"+7 701 555 {n:04d}")
+    phone_key = factory.LazyAttribute(lambda o: "".join(ch for ch in o.contact if ch.isdigit()))
+    address = factory.Sequence(lambda n: f"Host Street {n}, flat 1")
+    district = "Zachagansk"
+    places = 3
+    available_from = factory.LazyFunction(lambda: _local_now().date())

@@ -14,6 +14,7 @@ from coordination.households import services
 from coordination.meals import services as meal_services
 from shelter.models import MembershipRole
 from tests.factories import (
+    HostOfferFactory,
     HouseholdFactory,
     MealOfferFactory,
     MembershipFactory,
@@ -93,6 +94,14 @@ EXPECTED = {
     "coordination:export_households": ("get", {}, COORDINATORS),
     "coordination:alerts": ("get", {}, COORDINATORS),
     "coordination:alert_acknowledge": ("post", {"pk": "alert"}, COORDINATORS),
+    "offer": ("get", {}, OPEN),
+    "offer_sent": ("get", {}, OPEN),  # without its signed receipt: "nothing to confirm"
+    # A host's page answers its own token only: any other is "this link does not work".
+    "host": ("get", {"token": "no-such-link"}, dict.fromkeys(ROLES, 404)),
+    "coordination:offers": ("get", {}, COORDINATORS),
+    "coordination:offer": ("get", {"pk": "host_offer"}, COORDINATORS),
+    "coordination:offer_action": ("post", {"pk": "host_offer"}, COORDINATORS),
+    "coordination:follow_up": ("post", {"pk": "stay_a"}, COORDINATORS),
 }
 
 
@@ -154,6 +163,7 @@ def world(db):
         "offer": offer.pk,
         "claim_a": claim.pk,
         "membership_a": membership_a.pk,
+        "host_offer": HostOfferFactory().pk,
     }
     return people, objects
 

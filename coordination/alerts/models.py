@@ -25,6 +25,8 @@ class AlertKind(models.TextChoices):
     # One alert per city and hour for the flats, private homes and small places that filled:
     # good news for the city, so informational, never one alert per flat.
     SMALL_FILLED = "small_filled", _("Small places filled")
+    # Residents' offers of a place waiting longer than the threshold (hours) for a check.
+    OFFERS_WAITING = "offers_waiting", _("Offers from residents unchecked")
 
 
 class AlertLevel(models.TextChoices):
@@ -40,7 +42,8 @@ class AlertRule(models.Model):
     it, percent below which it clears (and "room again" is raised); city low: free places
     below which it is raised, free places from which it clears; stale data: hours without a
     count; small places filled: a shelter with fewer places than this counts as small (flats
-    and private homes always do). Full, room again, meals short and data drift use no number.
+    and private homes always do); offers waiting: hours a resident's new offer may wait for a
+    check. Full, room again, meals short and data drift use no number.
     """
 
     Kind = AlertKind
@@ -114,6 +117,7 @@ RULE_DEFAULTS = {
     AlertKind.MEALS_SHORT: {"level": AlertLevel.WARNING},
     AlertKind.DATA_DRIFT: {"level": AlertLevel.WARNING},
     AlertKind.SMALL_FILLED: {"level": AlertLevel.INFO, "threshold": 5},
+    AlertKind.OFFERS_WAITING: {"level": AlertLevel.WARNING, "threshold": 24},
 }
 
 

@@ -133,6 +133,16 @@ def _small_filled(p: dict) -> str:
     }
 
 
+def _offers_waiting(p: dict) -> str:
+    return ngettext(
+        "%(count)d offer of a place from residents has waited over %(hours)d hours for a "
+        "coordinator's call.",
+        "%(count)d offers of places from residents have waited over %(hours)d hours for a "
+        "coordinator's call.",
+        p["count"],
+    ) % {"count": p["count"], "hours": p["hours"]}
+
+
 WRITERS: dict[str, Callable[[dict], str]] = {
     AlertKind.FULL: _full,
     AlertKind.NEARLY_FULL: _nearly_full,
@@ -142,6 +152,7 @@ WRITERS: dict[str, Callable[[dict], str]] = {
     AlertKind.MEALS_SHORT: _meals,
     AlertKind.DATA_DRIFT: _drift,
     AlertKind.SMALL_FILLED: _small_filled,
+    AlertKind.OFFERS_WAITING: _offers_waiting,
 }
 
 

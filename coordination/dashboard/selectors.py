@@ -13,6 +13,7 @@ from enum import IntEnum
 from django.db.models import (
     BooleanField,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     Max,
@@ -37,6 +38,7 @@ from ..alerts.models import Alert
 from ..alerts.selectors import alerts_open_for
 from ..households.places import Freshness, freshness, place_rank, shelter_admits, stale_before
 from ..models import Household, MealOffer
+from ..offers.models import HostOffer
 
 NEARLY_FULL_PERCENT = 90  # of places taken (occupied, held or blocked)
 LARGEST_SIZE_GROUP = 8  # households of 8 people or more are summarised together
@@ -184,6 +186,10 @@ def shelters_with_figures() -> list[Shelter]:
             # once a shelter, where Coalesce(...) would be grouped on as a whole and run once
             # for every space row (5,000 times at 500 shelters). None is 0 (_add_figures).
             open_alerts=Subquery(open_alerts.values("n")[:1]),
+            # A resident's home nobody has visited: never "could go to" for women and children.
+            host_unchecked=Exists(
+                HostOffer.objects.filter(shelter=OuterRef("pk"), visited_at__isnull=True)
+            ),
         )
         .order_by("name", "pk")
     )
@@ -271,7 +277,11 @@ def _place_groups(groups: list[WaitingGroup], shelters: list[Shelter]) -> None:
     for group in groups:
         needs = (group.is_family, group.women_children_only, group.has_pets, group.needs_wheelchair)
         if needs not in admitted:
-            admitted[needs] = [s for s in open_shelters if shelter_admits(s, group)]
+            admitted[needs] = [
+                s
+                for s in open_shelters
+                if shelter_admits(s, group) and not (group.women_children_only and s.host_unchecked)
+            ]
         fitting = sorted(
             (s for s in admitted[needs] if s.largest_free >= group.largest),
             key=lambda s, largest=group.largest: place_rank(

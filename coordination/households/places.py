@@ -26,6 +26,7 @@ from shelter.models import TAKING_PEOPLE, Shelter, Space
 from shelter.selectors import shelters_to_choose
 
 from ..models import Household, Stay
+from ..offers.selectors import spaces_checked_for
 
 PLACE_OPTIONS = 20
 GOOD_FIT_LEFTOVER = 2  # places left empty in a space that still count as a good fit
@@ -122,12 +123,13 @@ def spaces_taking(household: Household, *, people: int | None = None) -> QuerySe
     """Spaces that take the household (`people` of it: all by default) together now: in a
     shelter taking people and not marked full, matching its needs, with `free_now` places."""
     people = household.size if people is None else people
-    return (
+    spaces = (
         Space.objects.filter(shelter__status__in=TAKING_PEOPLE, shelter__marked_full=False)
         .filter(_rules_q(household))
         .annotate(free_now=F("places") - F("blocked") - F("held") - F("occupied"))
         .filter(free_now__gte=people)
     )
+    return spaces_checked_for(household, spaces)  # residents' homes not visited yet
 
 
 @dataclass

@@ -43,6 +43,7 @@ from ..models import (
     HouseholdStatus,
     Stay,
 )
+from ..offers.services import placement_check
 from . import selectors
 
 logger = logging.getLogger(__name__)
@@ -135,6 +136,7 @@ def hold_create(
         _hold_limit_check(by=by, household=household, shelter_id=shelter_id)
         shelter_ids = {shelter_id} | ({_shelter_of(previous.space_id)} if previous else set())
         shelter_services.shelters_lock(sorted(shelter_ids))
+        placement_check(household=household, shelter_id=shelter_id)  # unvisited homes
         if previous:
             _hold_end(previous, HoldStatus.RELEASED, by)
         shelter_services.held_change(space_id=space_id, delta=household.size)
@@ -207,6 +209,7 @@ def stay_check_in(*, household_id: int, space_id: int, by: User) -> Stay:
         hold = household.holds.filter(status=HoldStatus.ACTIVE).first()
         shelter_ids = {_shelter_of(space_id)} | ({_shelter_of(hold.space_id)} if hold else set())
         shelter_services.shelters_lock(sorted(shelter_ids))
+        placement_check(household=household, shelter_id=_shelter_of(space_id))  # unvisited homes
         arriving_on_hold = hold is not None and hold.space_id == space_id
         if hold:
             status = HoldStatus.CHECKED_IN if arriving_on_hold else HoldStatus.RELEASED
@@ -223,7 +226,9 @@ def stay_check_in(*, household_id: int, space_id: int, by: User) -> Stay:
         )
         household.status = HouseholdStatus.PLACED
         household.save(update_fields=["status"])
-    logger.info("household %s checked in to space %s by user %s", household_id, space_id, by.pk)
+    logger.info(  # by None: the host confirmed the arrival on their link
+        "household %s checked in to space %s by user %s", household_id, space_id, by and by.pk
+    )
     return stay
 
 
@@ -254,7 +259,10 @@ def stay_check_out(*, stay_id: int, by: User) -> Stay:
         household.left_at = stay.checked_out_at
         household.save(update_fields=["status", "left_at"])
     logger.info(
-        "household %s checked out of space %s by user %s", household.pk, stay.space_id, by.pk
+        "household %s checked out of space %s by user %s",
+        household.pk,
+        stay.space_id,
+        by and by.pk,
     )
     return stay
 
@@ -307,6 +315,7 @@ def stay_move(*, stay_id: int, space_id: int, by: User) -> Stay:
         if stay.space_id == space_id:
             return stay
         shelter_services.shelters_lock(sorted({_shelter_of(stay.space_id), _shelter_of(space_id)}))
+        placement_check(household=household, shelter_id=_shelter_of(space_id))  # unvisited homes
         _stay_close(stay, by)
         shelter_services.occupancy_change(
             space_id=space_id, delta=stay.people, reason=OccupancyReason.CHECK_IN, by=by

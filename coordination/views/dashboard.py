@@ -30,6 +30,7 @@ from shelter.views import apply_status_action
 from .. import public
 from ..dashboard import exports, selectors, services
 from ..dashboard.forms import HouseholdExportForm, MemberAssignForm
+from ..offers.selectors import dashboard_offers
 
 SHELTERS_PER_PAGE = 50
 
@@ -64,6 +65,7 @@ def dashboard(request):
             "export_query": f"?{filters}" if filters else "",
             "open_alerts": data.open_alerts,
             "open_alerts_count": data.open_alerts_count,
+            "offers": dashboard_offers(now=data.now),
         },
     )
 

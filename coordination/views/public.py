@@ -52,6 +52,9 @@ def _render_list(request, form, filters, show_all: bool, snap: public.Snapshot) 
         "meals": public.meals_now(snap, now),
         "now": now,
         "today": timezone.localdate(now),  # the city's date: a meal "today" shows no date
+        # Residents' places: sums, in the snapshot like the rest (a snapshot cached before
+        # this field existed, for its last seconds after a deploy, has none).
+        "offers": getattr(snap, "offers", None) or public.OfferFigures(),
         **_snapshot_context(snap, now),
     }
     return render_to_string("coordination/public/shelter_list.html", context, request).encode()

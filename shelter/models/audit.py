@@ -15,6 +15,9 @@ class AuditAction(models.TextChoices):
     MEMBER_REMOVED = "member_removed", _("Removed from a shelter")
     EXPORT = "export", _("Export")
     LOGIN_UNLOCKED = "login_unlocked", _("Login unlocked")
+    # A resident's offer of a place: a check step, approval, rejection, a host suspended.
+    OFFER = "offer", _("Offer from a resident")
+    HOST_LINK = "host_link", _("Host link issued or revoked")
 
 
 class AuditEntry(models.Model):

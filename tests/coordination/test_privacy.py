@@ -200,3 +200,103 @@ def test_without_a_coordination_phone_a_flat_shows_no_phone_at_all(client, flat,
     page = client.get(reverse("public_shelter", args=[flat.pk])).content.decode()
     assert "tel:" not in page
     _assert_flat_hidden(page, "public page")
+
+
+# --- Hosts: a resident's name, phone and address, from their offer to their place -----------
+
+HOST_NAME = "Gulnar Hostuniquename"
+HOST_PHONE = "+7 705 411 22 99"
+HOST_ADDRESS = "Dostyk Avenue 17, flat 44"
+HOST_SECRETS = (
+    HOST_NAME,
+    "Hostuniquename",
+    HOST_PHONE,
+    "411 22 99",
+    "4112299",
+    HOST_ADDRESS,
+    "Dostyk Avenue 17",
+    "flat 44",
+)
+
+
+@pytest.fixture
+def host_place(settings, coordinator):
+    from coordination.offers import services as offer_services
+    from tests.factories import HostOfferFactory
+
+    settings.COORDINATION_PHONE = COORDINATION_PHONE
+    offer = HostOfferFactory(
+        name=HOST_NAME, contact=HOST_PHONE, address=HOST_ADDRESS, district="Kurylys", places=3
+    )
+    for step in ("called", "address"):
+        offer_services.offer_step(offer_id=offer.pk, step=step, by=coordinator)
+    offer = offer_services.offer_approve(offer_id=offer.pk, by=coordinator)
+    HostOfferFactory(name="Pending " + HOST_NAME, contact="+7 705 411 22 98", address=HOST_ADDRESS)
+    return offer
+
+
+def _assert_host_hidden(text: str, where: str) -> None:
+    for secret in HOST_SECRETS:
+        assert secret not in text, (where, secret)
+
+
+def test_no_public_url_api_or_export_shows_a_hosts_name_phone_or_address(
+    client, as_user, coordinator, host_place
+):
+    from tests.test_permissions_matrix import EXPECTED
+
+    public_names = [
+        name
+        for name, (method, arguments, expected) in EXPECTED.items()
+        if expected["anonymous"] == "ok" and method == "get" and name != "choose_language"
+    ]
+    assert {"home", "public_shelter", "api:shelters", "shelters_csv", "offer"} <= set(public_names)
+    for name in public_names:
+        kwargs = dict.fromkeys(EXPECTED[name][1], host_place.shelter_id)
+        response = client.get(reverse(name, kwargs=kwargs), HTTP_ACCEPT_ENCODING="identity")
+        assert response.status_code == 200, name
+        _assert_host_hidden(response.content.decode(), name)
+    page = client.get(reverse("public_shelter", args=[host_place.shelter_id])).content.decode()
+    assert "Kurylys" in page and COORDINATION_PHONE in page  # the district, our phone
+    home = client.get(reverse("home")).content.decode()
+    assert "6 places offered by residents, 3 checked and ready" in home
+    hxl = as_user(coordinator).get(reverse("coordination:export_shelters_hxl"))
+    _assert_host_hidden(hxl.content.decode(), "dashboard HXL export")
+
+
+def test_the_household_held_at_a_host_gets_the_address_on_its_hold_page(
+    as_user, coordinator, host_place
+):
+    household = HouseholdFactory(size=2)
+    response = as_user(coordinator).post(
+        reverse("coordination:hold", args=[household.pk]),
+        {"space": host_place.shelter.spaces.get().pk},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert HOST_ADDRESS in response.content.decode()
+
+
+def test_logs_of_offers_never_carry_a_hosts_data(client, coordinator, host_place, caplog):
+    from coordination.offers import services as offer_services
+
+    caplog.set_level(logging.DEBUG)
+    token = offer_services.host_link_issue(offer_id=host_place.pk, by=coordinator)
+    client.get(reverse("host", args=[token]))
+    client.post(reverse("host", args=[token]), {"action": "minus"})
+    client.post(
+        reverse("offer"),
+        {
+            "name": HOST_NAME,
+            "contact": HOST_PHONE,
+            "kind": "room",
+            "places": "1",
+            "district": "Kurylys",
+            "city": "Uralsk",
+            "address": HOST_ADDRESS,
+            "available_from": "2099-01-01",
+        },
+    )
+    assert caplog.records
+    _assert_host_hidden(caplog.text, "logs")
+    assert token not in caplog.text

@@ -256,8 +256,9 @@ def test_public_queries_do_not_grow_with_shelters(client, size, url):
     public.invalidate()
     with CaptureQueriesContext(connection) as cold:
         assert client.get(url).status_code == 200
-    # cold: 1 largest free space per shelter, 2 shelters with sums and last count, 3 meals
-    assert len(cold) == 3
+    # cold: 1 largest free space per shelter, 2 shelters with sums and last count, 3 meals,
+    # 4 residents' offers summed, 5 their approved places' free and used places summed
+    assert len(cold) == 5
     with CaptureQueriesContext(connection) as warm:
         assert client.get(url).status_code == 200
     assert len(warm) == 0  # served from the cached snapshot

@@ -12,8 +12,16 @@ from django.utils import timezone
 from coordination.errors import HouseholdNotWaiting
 from coordination.households import selectors, services
 from coordination.models import HOUSEHOLD_PERSONAL_FIELDS, HoldStatus, Household
+from coordination.offers import services as offer_services
+from coordination.offers.models import OFFER_PERSONAL_FIELDS, HostOffer
 from coordination.tasks import purge_personal_data
-from tests.factories import HouseholdFactory, ShelterFactory, SpaceFactory, UserFactory
+from tests.factories import (
+    HostOfferFactory,
+    HouseholdFactory,
+    ShelterFactory,
+    SpaceFactory,
+    UserFactory,
+)
 from tests.races import race
 
 pytestmark = pytest.mark.django_db
@@ -258,3 +266,119 @@ def test_two_purges_at_once_purge_each_household_once():
     assert race(2, purge) == ["ok", "ok"]
     assert sum(counts) == 8
     assert not Household.objects.filter(anonymised_at__isnull=True).exists()
+
+
+# --- Hosts: the same purge, for offers from residents -----------------------------------------
+
+
+# Text fields of an offer the purge keeps, and why they are not personal.
+OFFER_KEPT_CHOICE_FIELDS = {"status", "kind"}
+OFFER_KEPT_FIELDS = OFFER_KEPT_CHOICE_FIELDS | {
+    "id",
+    "code",  # a random reference, meaningless without the rest
+    "city",  # public: the district and city are on the public page
+    "district",
+    "places",  # statistics: how many places, which rules, when
+    "available_from",
+    "available_until",
+    "accepts_families",
+    "women_children_only",
+    "men_only",
+    "pets_allowed",
+    "wheelchair_accessible",
+    "smoking_allowed",
+    "created_at",
+    "resubmitted_at",
+    "same_phone_as",
+    "called_at",  # the coordinators' steps: their accounts, not the host's
+    "called_by",
+    "address_confirmed_at",
+    "address_confirmed_by",
+    "visited_at",
+    "visited_by",
+    "decided_at",
+    "decided_by",
+    "shelter",  # the place: its address, phone and coordinates are blanked with the offer
+    "opened_at",
+    "ended_at",
+    "anonymised_at",
+}
+
+
+def _offer_text_fields() -> list[models.Field]:
+    return [
+        field
+        for field in HostOffer._meta.get_fields()
+        if isinstance(field, models.CharField | models.TextField)
+    ]
+
+
+def test_every_offer_field_is_either_purged_or_kept_on_purpose():
+    concrete = {field.name for field in HostOffer._meta.get_fields() if field.concrete}
+    undecided = concrete - OFFER_KEPT_FIELDS - set(OFFER_PERSONAL_FIELDS)
+    assert not undecided, f"decide whether the purge blanks {sorted(undecided)}"
+    assert not (OFFER_KEPT_FIELDS - concrete), "OFFER_KEPT_FIELDS names a field that is gone"
+    texts = {f.name for f in _offer_text_fields()}
+    assert texts - OFFER_KEPT_FIELDS == set(OFFER_PERSONAL_FIELDS)
+    for field in _offer_text_fields():
+        if field.name in OFFER_KEPT_CHOICE_FIELDS:
+            assert field.choices, f"{field.name} is free text: it cannot be kept"
+
+
+def _host(coordinator, **fields):
+    values = {
+        field.name: "x" * min(field.max_length or 20, 20)
+        for field in _offer_text_fields()
+        if field.name in OFFER_PERSONAL_FIELDS
+    }
+    offer = HostOfferFactory(**{**values, **fields})
+    for step in ("called", "address"):
+        offer_services.offer_step(offer_id=offer.pk, step=step, by=coordinator)
+    return offer_services.offer_approve(offer_id=offer.pk, by=coordinator)
+
+
+def test_a_hosts_data_is_purged_that_long_after_the_last_stay_and_the_offers_end(start):
+    boss = UserFactory(groups=["Coordinator"])
+    with time_machine.travel(start, tick=False):
+        offer = _host(boss)
+        household = HouseholdFactory(size=2)
+        space = offer.shelter.spaces.get()
+        stay = services.stay_check_in(household_id=household.pk, space_id=space.pk, by=boss)
+    with time_machine.travel(start + 5 * DAY, tick=False):
+        services.stay_check_out(stay_id=stay.pk, by=boss)
+        offer_services.offer_withdraw(offer_id=offer.pk, by=boss)
+    assert offer_services.offers_purge_personal_data(older_than_days=30, now=start + 34 * DAY) == 0
+    assert _purge(start + 36 * DAY) >= 1
+    offer.refresh_from_db()
+    offer.shelter.refresh_from_db()
+    for name in OFFER_PERSONAL_FIELDS:
+        assert getattr(offer, name) == "", f"{name} kept after the purge"
+    assert offer.anonymised_at is not None
+    assert (offer.places, offer.district) == (3, "Zachagansk")  # statistics kept
+    assert (offer.shelter.address, offer.shelter.phone) == ("", "")
+    assert offer_services.offers_purge_personal_data(older_than_days=30, now=start + 40 * DAY) == 0
+
+
+def test_an_active_host_is_kept_and_a_forgotten_new_offer_is_purged(start):
+    boss = UserFactory(groups=["Coordinator"])
+    with time_machine.travel(start, tick=False):
+        active = _host(boss)
+        forgotten = HostOfferFactory()
+    assert offer_services.offers_purge_personal_data(older_than_days=30, now=start + 31 * DAY) == 1
+    active.refresh_from_db()
+    forgotten.refresh_from_db()
+    assert active.name and active.anonymised_at is None
+    assert forgotten.name == "" and forgotten.status == "withdrawn"
+
+
+def test_a_withdrawn_host_with_a_family_still_there_is_kept(start):
+    boss = UserFactory(groups=["Coordinator"])
+    with time_machine.travel(start, tick=False):
+        offer = _host(boss)
+        household = HouseholdFactory(size=1)
+        services.stay_check_in(
+            household_id=household.pk, space_id=offer.shelter.spaces.get().pk, by=boss
+        )
+        # Withdrawn by hand although someone stays (a coordinator's cleanup in the admin).
+        HostOffer.objects.filter(pk=offer.pk).update(status="withdrawn", ended_at=start)
+    assert offer_services.offers_purge_personal_data(older_than_days=30, now=start + 60 * DAY) == 0

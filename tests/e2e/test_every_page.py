@@ -22,6 +22,7 @@ from coordination.meals import services as meal_services
 from shelter.models import MembershipRole
 from tests.e2e.conftest import LAPTOP, OUTPUT, PHONE
 from tests.factories import (
+    HostOfferFactory,
     HouseholdFactory,
     MealOfferFactory,
     MembershipFactory,
@@ -98,6 +99,12 @@ def city(live_server):
         "offer": offer.pk,
         "claim_a": claim.pk,
         "membership_a": membership.pk,
+        "host_offer": HostOfferFactory(
+            name="Гульнар",
+            contact="+7 705 411 22 99",
+            address="ул. Достык, 17, кв. 4",
+            district="Зачаганск",
+        ).pk,
     }
     data = [*USER_NAMES.values(), *(f"{name}@example.org" for name in USER_NAMES.values())]
     data += [cinema.city, offer.address, offer.place if hasattr(offer, "place") else ""]

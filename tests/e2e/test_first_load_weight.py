@@ -11,7 +11,7 @@ times are in tests/bench/bench_slow3g.py).
 
 import pytest
 
-from coordination import services
+from coordination.households import services
 from shelter.models import MembershipRole
 from tests.e2e.accounts import log_in
 from tests.e2e.conftest import PHONE

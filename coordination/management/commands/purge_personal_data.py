@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from coordination.households.selectors import households_checked_in_unchanged
 from coordination.households.services import household_purge_personal_data
+from coordination.offers.services import offers_purge_personal_data
 
 
 class Command(BaseCommand):
@@ -27,6 +28,8 @@ class Command(BaseCommand):
         now = timezone.now()
         purged = household_purge_personal_data(older_than_days=older_than, now=now)
         self.stdout.write(f"Personal data removed from {purged} households.")
+        hosts = offers_purge_personal_data(older_than_days=older_than, now=now)
+        self.stdout.write(f"Personal data removed from {hosts} offers from residents.")
         kept = households_checked_in_unchanged(since=now - timedelta(days=older_than))
         if kept:
             self.stdout.write(
