@@ -189,9 +189,12 @@ def places_for_household(
         .order_by()
     }
     ranked = []
-    for pk, shelter_id, free, shelter_name in taking.values_list(
-        "pk", "shelter_id", "free_now", "shelter__name"
+    unchecked = set()  # residents' homes nobody has visited yet (spaces_checked_for)
+    for pk, shelter_id, free, shelter_name, host_unchecked in taking.values_list(
+        "pk", "shelter_id", "free_now", "shelter__name", "host_unchecked"
     ):
+        if host_unchecked:
+            unchecked.add(pk)
         sums = shelters[shelter_id]
         used = round(100 * (sums["taken"] or 0) / sums["places"]) if sums["places"] else 100
         counted_at = sums["counted_at"]  # as on the public page: the shelter's last count
@@ -204,6 +207,8 @@ def places_for_household(
     ranked.sort()
     best = ranked[:limit]
     spaces = Space.objects.select_related("shelter").in_bulk([row[1] for row in best])
+    for pk, space in spaces.items():
+        space.host_unchecked = pk in unchecked  # marked "not yet checked" in the list
     return [
         PlaceOption(
             space=spaces[pk],

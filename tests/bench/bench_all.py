@@ -1,6 +1,7 @@
 """Every speed figure of the README in one run, each with its ratio to the framework's floor.
 
     uv run python -m tests.bench.bench_all [--seconds 8] [--rounds 3] [--connections 32]
+        [--pages-runs 20] [--keep-pages] [--skip-pages] [--skip-slow3g]
 
 Loads 500 shelters with 10 spaces each into a fresh PostgreSQL database `shelter_bench_all`,
 serves the app with gunicorn (2 workers, Redis cache, a real Celery worker beside it) and
@@ -24,6 +25,11 @@ pages at least 0.5 of the logged-in floor (dashboard 0.25), public pages 0.8 of 
 floor in every round, bed-count cycles 150/s on different shelters and 100/s on one, alert
 latency p95 under 2 s. BENCH_DATABASE, BENCH_REDIS_DB (default 4) and BENCH_PORT (default
 8097) choose others. Needs PostgreSQL, Redis and wrk (apt-get install wrk).
+
+Then, each in its own process, tests/bench/bench_pages.py (every logged-in page rendered
+alone in-process at 500 shelters, without and with 1,000,000 history events: render time and
+queries against the targets) and tests/bench/bench_slow3g.py (first load of every volunteer
+page in Chromium on emulated slow 3G: bytes and seconds).
 """
 
 import argparse
@@ -352,6 +358,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--pages-runs", type=int, default=20, help="renders of each page")
+    parser.add_argument("--keep-pages", action="store_true", help="reuse bench_pages' databases")
+    parser.add_argument("--skip-pages", action="store_true", help="no in-process render times")
+    parser.add_argument("--skip-slow3g", action="store_true", help="no slow-3G first loads")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install -y wrk")
@@ -432,6 +442,14 @@ def main() -> None:
             worker.wait(timeout=30)
         checks = _checks()
     _report(args, rounds, probe, checks)
+    # The other two benchmarks, each in its own process (each sets up its own database).
+    if not args.skip_pages:
+        print("\nEvery logged-in page rendered alone, in-process (tests/bench/bench_pages.py):")
+        pages = [sys.executable, "-m", "tests.bench.bench_pages", "--runs", str(args.pages_runs)]
+        subprocess.run([*pages, *(["--keep"] if args.keep_pages else [])], cwd=ROOT, check=True)
+    if not args.skip_slow3g:
+        print("\nFirst loads on emulated slow 3G, in the demo (tests/bench/bench_slow3g.py):")
+        subprocess.run([sys.executable, "-m", "tests.bench.bench_slow3g"], cwd=ROOT, check=True)
 
 
 FLOORS = {
