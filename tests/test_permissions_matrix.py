@@ -12,6 +12,7 @@ from coordination.alerts.models import Alert
 from coordination.alerts.services import alert_raise
 from coordination.asks import services as ask_services
 from coordination.households import services
+from coordination.kit.slips import slip_token
 from coordination.meals import services as meal_services
 from coordination.models import Household
 from shelter.models import MembershipRole
@@ -49,6 +50,9 @@ EXPECTED = {
     "ask": ("get", {}, OPEN),
     "ask_status": ("get", {"token": "ask_token"}, OPEN),
     "ask_cancel": ("get", {"token": "ask_token"}, OPEN),
+    "kit_poster": ("get", {}, OPEN),
+    "kit_list": ("get", {}, OPEN),
+    "hold_slip": ("get", {"token": "slip_token"}, OPEN),
     "choose_language": ("get", {"code": "ru"}, OPEN),
     "shelters_csv": ("get", {}, OPEN),
     "api:openapi-json": ("get", {}, OPEN),
@@ -154,6 +158,7 @@ def world(db):
     )
     objects = {
         "ask_token": asked.token,
+        "slip_token": slip_token(hold.pk),
         "alert": alert.pk,
         "shelter_a": shelter_a.pk,
         "household_a": staying.pk,

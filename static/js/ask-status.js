@@ -1,5 +1,5 @@
 // The person's status page: once a minute one small request for the status part (a few
-// hundred bytes); it is replaced only when it says something new. Share or copy the link.
+// hundred bytes); it is replaced only when it says something new.
 (function () {
   var state = document.getElementById("ask-state");
   if (state && window.fetch) {
@@ -19,15 +19,4 @@
         .catch(function () {});  // offline for a moment: try again next minute
     }, 60000);
   }
-  var share = document.getElementById("share-link");
-  if (!share || !(navigator.share || navigator.clipboard)) return;
-  share.hidden = false;
-  share.addEventListener("click", function () {
-    var url = share.dataset.url;
-    if (navigator.share) {
-      navigator.share({ url: url, title: document.title }).catch(function () {});
-    } else {
-      navigator.clipboard.writeText(url).then(function () { share.textContent = share.dataset.copied; });
-    }
-  });
 })();

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from coordination.asks import services as ask_services
 from coordination.households import services
+from coordination.kit.slips import slip_token
 from coordination.models import Household
 from tests.factories import HouseholdFactory
 
@@ -91,7 +92,7 @@ def test_admin_list_masks_phones(admin_client, staying_in_other_shelter):
 
 
 def test_every_public_url_and_export_is_free_of_household_data(
-    client, staying_in_other_shelter, asked_online
+    client, staying_in_other_shelter, asked_online, coordinator
 ):
     from tests.test_permissions_matrix import EXPECTED
 
@@ -101,9 +102,15 @@ def test_every_public_url_and_export_is_free_of_household_data(
         if expected["anonymous"] == "ok" and method == "get" and name != "choose_language"
     ]
     assert len(public_names) >= 10
+    # A hold slip for another household: where to go, nothing of who they are.
+    held = HouseholdFactory(contact_name=SECRET_NAME, phone=SECRET_PHONE, size=1)
+    space = staying_in_other_shelter.stays.get().space
+    slip = slip_token(
+        services.hold_create(household_id=held.pk, space_id=space.pk, by=coordinator).pk
+    )
     for name in public_names:
         kwargs = {
-            key: asked_online.token
+            key: (slip if name == "hold_slip" else asked_online.token)
             if key == "token"
             else staying_in_other_shelter.stays.get().space.shelter_id
             for key in EXPECTED[name][1]
@@ -184,6 +191,8 @@ def test_no_public_url_api_or_export_shows_a_flats_address_coordinates_or_phone(
     ).token
     for name in public_names:
         kwargs = {key: token if key == "token" else flat.pk for key in EXPECTED[name][1]}
+        if name == "hold_slip":  # a slip shows the address it is for: a flat's, only to them
+            continue
         response = client.get(reverse(name, kwargs=kwargs), HTTP_ACCEPT_ENCODING="identity")
         assert response.status_code == 200, name
         _assert_flat_hidden(response.content.decode(), name)
