@@ -1,7 +1,9 @@
 """Pages of a person asking for a place: no login; light (public.css, no Bootstrap).
 
 The status page is opened by its private link only (the token): never cached by anyone but
-the person's own browser, and never sending the link on to another site (Referrer-Policy).
+the person's own browser, and never sending the link on to another site (Referrer-Policy
+same-origin: "no-referrer" would make the browser send "Origin: null" with the cancel form,
+which the CSRF check refuses).
 """
 
 from django.conf import settings
@@ -22,7 +24,7 @@ from .forms import AskForm
 
 def _private(response: HttpResponse) -> HttpResponse:
     patch_cache_control(response, private=True, no_store=True)
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 

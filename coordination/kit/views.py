@@ -86,7 +86,7 @@ def hold_slip(request, token: str):
         request, "coordination/kit/hold_slip.html", context, status=200 if hold else 404
     )
     patch_cache_control(response, private=True, no_store=True)
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 

@@ -70,7 +70,7 @@ def test_sending_puts_the_group_on_the_waiting_list_with_a_code_and_a_private_li
     assert ask.code in html
     assert "You are on the waiting list." in html
     assert f"/ask/s/{token}/" in html  # the link to save
-    assert "no-store" in page["Cache-Control"] and page["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in page["Cache-Control"] and page["Referrer-Policy"] == "same-origin"
     # Nothing personal on the status page beyond the size and the code.
     for secret in ("Aigerim", "000 11 22", "Russian"):
         assert secret not in html
