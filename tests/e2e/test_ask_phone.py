@@ -58,7 +58,7 @@ def arrival_point(live_server, settings):
 def test_a_person_asks_a_volunteer_holds_and_checks_them_in(
     live_server, phone, screenshot, arrival_point
 ):
-    cinema, volunteer = arrival_point
+    cinema, _volunteer = arrival_point
     person = phone("ru-RU")
     person.goto(f"{live_server.url}/ask/")
     assert person.locator("html").get_attribute("lang") == "ru"
