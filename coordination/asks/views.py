@@ -7,7 +7,7 @@ which the CSRF check refuses).
 """
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -47,7 +47,7 @@ def ask_new(request):
                 household=form.save(commit=False), where_now=form.cleaned_data["where_now"]
             )
             url = reverse("ask_status", args=[created.token]) + "?new=1"
-            return _private(redirect(url))
+            return _private(HttpResponseRedirect(url))  # our own path, built here
     return _private(render(request, "coordination/asks/ask_new.html", {"form": form}))
 
 

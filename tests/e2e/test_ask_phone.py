@@ -110,7 +110,9 @@ def test_a_person_asks_a_volunteer_holds_and_checks_them_in(
     _keep(screenshot, person, "ask-status-checked-in-ru")
 
 
-def test_the_printed_kit_fits_a4_without_buttons(live_server, browser, screenshot, arrival_point):
+def test_the_kit_and_the_public_pages_print_on_a4_without_buttons(
+    live_server, browser, screenshot, arrival_point
+):
     from coordination.households import services
     from coordination.kit.slips import slip_token
 
@@ -126,15 +128,20 @@ def test_the_printed_kit_fits_a4_without_buttons(live_server, browser, screensho
             ("kit-poster-ru", "/kit/poster/"),
             ("kit-list-ru", "/kit/list/"),
             ("kit-slip-ru", f"/slip/{slip_token(hold.pk)}/"),
+            ("print-public-list-ru", "/"),
+            ("print-public-shelter-ru", f"/s/{cinema.pk}/"),
         ):
             page.goto(live_server.url + path)
             page.emulate_media(media="print")
             _fits(page, A4_WIDTH)
             hidden = page.evaluate(
-                """() => [...document.querySelectorAll('header, .langs, .btn, button')]
+                """() => [...document.querySelectorAll(
+                        'header, .langs, .btn:not(.call), button, .filter-box, footer')]
                     .filter(e => e.offsetParent !== null).length"""
             )
             assert hidden == 0, f"{path}: buttons or the language switcher on paper"
+            if path == "/":  # the phone stays on paper, as text
+                assert page.locator("a.call").first.is_visible()
             pdf = page.pdf(format="A4", print_background=True)
             assert pdf.startswith(b"%PDF") and len(pdf) > 1000
             _keep(screenshot, page, name)
