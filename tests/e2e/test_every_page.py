@@ -109,6 +109,7 @@ def city(live_server):
     }
     data = [*USER_NAMES.values(), *(f"{name}@example.org" for name in USER_NAMES.values())]
     data += [cinema.city, offer.address, offer.place if hasattr(offer, "place") else ""]
+    data += [asked.ask.code]  # an online request's code: Latin letters, not interface text
     return {"url": live_server.url, "people": people, "objects": objects, "data": data}
 
 
