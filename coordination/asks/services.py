@@ -11,8 +11,11 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from ..errors import AlreadyCheckedIn, HouseholdNotWaiting
+from shelter.errors import ShelterError
+
+from ..errors import AlreadyCheckedIn
 from ..households import services as household_services
 from ..models import Hold, HoldStatus, Household, HouseholdStatus, Stay
 from .models import CODE_ALPHABET, CODE_LENGTH, Ask
@@ -22,8 +25,11 @@ logger = logging.getLogger(__name__)
 CODE_ATTEMPTS = 8  # a collision among open requests is rare (887 million codes): retry
 
 
-class AskClosed(HouseholdNotWaiting):
-    """The request was cancelled or purged already."""
+class AskClosed(ShelterError):
+    """The request was cancelled, or taken off the waiting list, already."""
+
+    def __init__(self):
+        super().__init__(_("This request is closed already: nothing was changed."))
 
 
 def code_new() -> str:
@@ -85,7 +91,7 @@ def ask_cancel(*, ask_id: int) -> Ask:
         household = Household.objects.select_for_update().get(pk=household_id)
         ask = Ask.objects.get(pk=ask_id)  # read after the lock: a second tab may have come first
         if not ask.is_open or household.status == HouseholdStatus.LEFT:
-            raise AskClosed(status_label=household.get_status_display())
+            raise AskClosed()
         stay = Stay.objects.filter(household=household, checked_out_at__isnull=True).first()
         if stay is not None:
             raise AlreadyCheckedIn(space_name=str(stay.space))

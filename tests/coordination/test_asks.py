@@ -318,3 +318,11 @@ def test_a_cancelled_requests_code_finds_nothing(client, as_user, volunteer):
     client.post(reverse("ask_cancel", args=[token]))
     response = as_user(volunteer).get(reverse("coordination:waiting"), {"q": ask.code})
     assert response.context["data"].elsewhere == []
+
+
+def test_cancelling_twice_says_the_request_is_closed(client):
+    _ask_row, token = _asked(client)
+    client.post(reverse("ask_cancel", args=[token]))
+    again = client.post(reverse("ask_cancel", args=[token]))
+    assert again.status_code == 409
+    assert "This request is closed already: nothing was changed." in again.content.decode()
