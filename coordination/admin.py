@@ -19,6 +19,7 @@ from shelter.spreadsheets import csv_lines
 
 from .accounts import admin as accounts_admin  # noqa: F401  (a user's language)
 from .alerts import admin as alerts_admin  # noqa: F401  (registers the alert models)
+from .asks import admin as asks_admin  # noqa: F401  (online requests, read-only)
 from .dashboard import exports
 from .dashboard.services import export_record
 from .lockouts import admin as lockouts_admin  # noqa: F401  (coordinators unlock logins)

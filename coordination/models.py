@@ -20,6 +20,7 @@ from shelter.validators import validate_plain_text
 from .accounts import models as accounts_models  # noqa: F401
 from .alerts import models as alerts_models  # noqa: F401
 from .alerts import recipients as alerts_recipients  # noqa: F401
+from .asks import models as asks_models  # noqa: F401
 from .meals.models import (  # noqa: F401
     MAX_PORTIONS,
     Delivery,

@@ -398,6 +398,10 @@ RATE_SETTINGS = (
     "PUBLIC_RATE_LIMIT_ADDRESS",
     "OFFER_RATE_LIMIT",
     "OFFER_RATE_LIMIT_ADDRESS",
+    "ASK_RATE_LIMIT_CLIENT",
+    "ASK_RATE_LIMIT_ADDRESS",
+    "ASK_STATUS_RATE_LIMIT_CLIENT",
+    "ASK_STATUS_RATE_LIMIT_ADDRESS",
 )
 
 
@@ -433,3 +437,20 @@ class PublicRateLimitMiddleware:
         if client is None and "text/html" in request.META.get("HTTP_ACCEPT", ""):
             issue_client_id(response)  # a browser: from now on it has a budget of its own
         return response
+
+
+def admit_action(request, *, action: str, client_rate: str, address_rate: str) -> int:
+    """A tighter budget of its own for one public action (sending a request for a place,
+    opening a status link), on top of the public budgets above: 0 if served, else seconds.
+
+    Counted per client id (or, without one, per address) and per address, like the public
+    budgets; logged-in users are not counted.
+    """
+    if not is_public(request):
+        return 0
+    address = address_key(client_ip(request))
+    client = client_id(request)
+    own = ("c:" + action + ":" + client) if client else ("n:" + action + ":" + address)
+    return limiter().admit(
+        [(own, per_minute(client_rate)), ("a:" + action + ":" + address, per_minute(address_rate))]
+    )

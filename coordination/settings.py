@@ -426,6 +426,14 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 PUBLIC_RATE_LIMIT_CLIENT = env.str("PUBLIC_RATE_LIMIT_CLIENT", default="120/m")
 PUBLIC_RATE_LIMIT_NEW = env.str("PUBLIC_RATE_LIMIT_NEW", default="3000/m")
 PUBLIC_RATE_LIMIT_ADDRESS = env.str("PUBLIC_RATE_LIMIT_ADDRESS", default="20000/m")
+# Online requests for a place (/ask/): a few a minute per phone, more per address (an
+# arrival point's Wi-Fi is one address for everyone there); their status pages likewise.
+ASK_RATE_LIMIT_CLIENT = env.str("ASK_RATE_LIMIT_CLIENT", default="3/m")
+ASK_RATE_LIMIT_ADDRESS = env.str("ASK_RATE_LIMIT_ADDRESS", default="60/m")
+ASK_STATUS_RATE_LIMIT_CLIENT = env.str("ASK_STATUS_RATE_LIMIT_CLIENT", default="30/m")
+ASK_STATUS_RATE_LIMIT_ADDRESS = env.str("ASK_STATUS_RATE_LIMIT_ADDRESS", default="3000/m")
+# A hold slip's link works this long (and only while the hold is active).
+HOLD_SLIP_MAX_AGE_HOURS = env.int("HOLD_SLIP_MAX_AGE_HOURS", default=48)
 if env.str("PUBLIC_RATE_LIMIT", default=""):  # one budget per address, before the three above
     warnings.warn(
         "PUBLIC_RATE_LIMIT is no longer read: see PUBLIC_RATE_LIMIT_CLIENT, PUBLIC_RATE_LIMIT_NEW"

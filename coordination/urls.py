@@ -77,6 +77,8 @@ urlpatterns = [
     path("s/<int:pk>/", public.shelter_detail, name="public_shelter"),
     path("about/", public.about, name="about"),
     *offers.public_patterns,
+    path("", include("coordination.asks.urls")),
+    path("", include("coordination.kit.urls")),
     path("language/<str:code>/", public.choose_language, name="choose_language"),
     path("api/v1/shelters.csv", shelters_csv, name="shelters_csv"),
     path("api/v1/", api.urls),

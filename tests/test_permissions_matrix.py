@@ -10,8 +10,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from coordination.alerts.models import Alert
 from coordination.alerts.services import alert_raise
+from coordination.asks import services as ask_services
 from coordination.households import services
+from coordination.kit.slips import slip_token
 from coordination.meals import services as meal_services
+from coordination.models import Household
 from shelter.models import MembershipRole
 from tests.factories import (
     HostOfferFactory,
@@ -45,6 +48,12 @@ EXPECTED = {
     "home": ("get", {}, OPEN),
     "public_shelter": ("get", {"pk": "shelter_a"}, OPEN),
     "about": ("get", {}, OPEN),
+    "ask": ("get", {}, OPEN),
+    "ask_status": ("get", {"token": "ask_token"}, OPEN),
+    "ask_cancel": ("get", {"token": "ask_token"}, OPEN),
+    "kit_poster": ("get", {}, OPEN),
+    "kit_list": ("get", {}, OPEN),
+    "hold_slip": ("get", {"token": "slip_token"}, OPEN),
     "choose_language": ("get", {"code": "ru"}, OPEN),
     "shelters_csv": ("get", {}, OPEN),
     "api:openapi-json": ("get", {}, OPEN),
@@ -153,7 +162,12 @@ def world(db):
         shelter_id=shelter_a.pk,
         key=f"nearly_full:shelter:{shelter_a.pk}",
     )
+    asked = ask_services.ask_create(
+        household=Household(contact_name="Asked online", size=2), where_now="border"
+    )
     objects = {
+        "ask_token": asked.token,
+        "slip_token": slip_token(hold.pk),
         "alert": alert.pk,
         "shelter_a": shelter_a.pk,
         "household_a": staying.pk,

@@ -16,6 +16,7 @@ from shelter.access import is_coordinator
 from shelter.models import Shelter, Space
 
 from ..access import households_visible_to, member_households_q, shelters_taking_from_city
+from ..asks.models import AskWhere, code_normalise
 from ..models import Hold, HoldStatus, Household, HouseholdStatus, Stay
 from .places import household_fits, space_takes
 
@@ -143,9 +144,10 @@ def _phone_digits(field: str):
 
 @dataclass(frozen=True)
 class HouseholdSearch:
-    """What was typed in the waiting list's search box: a name, a phone or a code ("#123").
+    """What was typed in the waiting list's search box: a name, a phone, a code ("#123") or
+    the code of a request made online ("KX7M2P").
 
-    Name and phone are searched only among households the user may see; the code alone is
+    Name and phone are searched only among households the user may see; the codes alone are
     searched among the others too (finding a code tells nothing personal).
     """
 
@@ -155,6 +157,16 @@ class HouseholdSearch:
     def code(self) -> int | None:
         match = CODE_SEARCH.fullmatch(self.text)
         return int(match.group(1)) if match else None
+
+    @property
+    def ask_code(self) -> str | None:
+        return code_normalise(self.text) if self.text and not self.text.startswith("#") else None
+
+    def _by_codes(self, households: QuerySet[Household]) -> QuerySet[Household]:
+        matches = Q(pk=self.code) if self.code else Q()
+        if self.ask_code:  # open requests only: a closed one's code may be someone else's now
+            matches |= Q(ask__code=self.ask_code, ask__closed_at__isnull=True)
+        return households.filter(matches) if matches else households.none()
 
     def visible(self, households: QuerySet[Household]) -> QuerySet[Household]:
         if not self.text:
@@ -168,12 +180,14 @@ class HouseholdSearch:
             matches |= Q(phone_digits__contains=digits)
         if self.code is not None:
             matches |= Q(pk=self.code)
+        if self.ask_code:
+            matches |= Q(ask__code=self.ask_code, ask__closed_at__isnull=True)
         return households.filter(matches)
 
     def others(self, households: QuerySet[Household]) -> QuerySet[Household]:
         if not self.text:
             return households
-        return households.filter(pk=self.code) if self.code else households.none()
+        return self._by_codes(households)
 
 
 def household_search(text: str) -> HouseholdSearch:
@@ -198,11 +212,17 @@ class WaitingElsewhere:
     women_children_only: bool
     waiting_since: datetime
     registered_at_name: str | None
+    ask_code: str | None = None  # asked online (coordination/asks): its code
+    ask_where: str | None = None  # ... and where the person said they are
     take_space: Space | None = None  # the user's best space for it, if one fits
 
     @property
     def code(self) -> str:
         return f"#{self.pk}"
+
+    @property
+    def ask_where_label(self) -> str:
+        return AskWhere(self.ask_where).label if self.ask_where else ""
 
     @property
     def is_family(self) -> bool:
@@ -254,15 +274,15 @@ def waiting_list(
     would take it (a hold there makes it theirs to see).
 
     Queries: with `fitting_shelter`, 1 its spaces; 2 how many wait for a place, 3 the page of
-    them with who registered them; 4 those on the way, 5 their active holds with space,
-    shelter and who made them; for a volunteer of a shelter taking people, 6 the city's
-    others, 7 the spaces of their shelters.
+    them with who registered them and their online request; 4 those on the way, 5 their
+    active holds with space, shelter and who made them; for a volunteer of a shelter taking
+    people, 6 the city's others, 7 the spaces of their shelters.
     """
     search = search or HouseholdSearch()
     visible = (
         search.visible(households_visible_to(user).filter(status=HouseholdStatus.WAITING))
         .with_active_hold()
-        .select_related("registered_by", "registered_at")
+        .select_related("registered_by", "registered_at", "ask")
     )
     oldest_first = ["waiting_since", "pk"]
     order = oldest_first
@@ -303,8 +323,14 @@ def _waiting_elsewhere(user, search: HouseholdSearch) -> tuple[list[WaitingElsew
             .filter(Q(registered_at__city__in=cities) | Q(registered_at__isnull=True))
             .exclude(member_households_q(user))  # (not a coordinator: see above)
         )
-        .annotate(registered_at_name=F("registered_at__name"))
-        .values(*_ELSEWHERE_FIELDS, "registered_at_name")[: WAITING_ELSEWHERE_SHOWN + 1]
+        .annotate(
+            registered_at_name=F("registered_at__name"),
+            ask_code=F("ask__code"),
+            ask_where=F("ask__where_now"),
+        )
+        .values(*_ELSEWHERE_FIELDS, "registered_at_name", "ask_code", "ask_where")[
+            : WAITING_ELSEWHERE_SHOWN + 1
+        ]
     )
     elsewhere = [WaitingElsewhere(**row) for row in rows[:WAITING_ELSEWHERE_SHOWN]]
     # The tightest fit: the big rooms stay for big groups. Worked out once per size and
@@ -338,7 +364,7 @@ def household_active_hold(household_id: int) -> Hold | None:
 
 def household_detail(household_id: int) -> Household:
     return (
-        Household.objects.select_related("registered_by", "registered_at")
+        Household.objects.select_related("registered_by", "registered_at", "ask")
         .prefetch_related(
             Prefetch(
                 "stays",

@@ -19,13 +19,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from shelter import services as shelter_services
 from shelter.access import is_coordinator
 from shelter.models import OccupancyReason, ShelterMembership, Space
 
+from ..asks.models import ASK_PERSONAL_FIELDS, Ask
 from ..errors import (
     AlreadyCheckedIn,
     CheckOutNotUndoable,
@@ -380,6 +382,11 @@ def _purge_batch(household_ids: list[int], *, since: datetime, now: datetime) ->
             **dict.fromkeys(HOUSEHOLD_PERSONAL_FIELDS, ""),
             status=HouseholdStatus.LEFT,
             anonymised_at=now,
+        )
+        # Their online requests: the private link opens nothing any more, the code is free.
+        Ask.objects.filter(household_id__in=due).update(
+            **dict.fromkeys(ASK_PERSONAL_FIELDS, None),
+            closed_at=Coalesce("closed_at", Value(now)),
         )
     if holds:
         logger.info("%s forgotten holds released by the purge", len(holds))

@@ -22,6 +22,7 @@ from shelter.selectors import shelters_to_choose
 
 from .. import access
 from ..errors import AlreadyCheckedIn, HoldLimitReached, NotCheckedIn
+from ..kit.views import hold_slip_link
 from ..models import Hold, Household, Stay
 from . import places, selectors, services
 from .forms import HouseholdForm, SpaceChoiceForm, WaitingFilterForm
@@ -197,6 +198,7 @@ def household_detail(request, pk: int):
             "can_act_on_stay": can_act,
             "can_check_in_hold": active_hold
             and access.can_check_in_at(request.user, active_hold.space.shelter),
+            "slip_link": hold_slip_link(active_hold) if active_hold else "",
             "move_form": (
                 SpaceChoiceForm(spaces=move_spaces) if can_act and move_spaces.exists() else None
             ),

@@ -5,7 +5,10 @@ import logging
 import pytest
 from django.urls import reverse
 
+from coordination.asks import services as ask_services
 from coordination.households import services
+from coordination.kit.slips import slip_token
+from coordination.models import Household
 from tests.factories import HouseholdFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,13 +30,27 @@ def staying_in_other_shelter(other_shelter, coordinator, caplog):
     return household
 
 
+@pytest.fixture
+def asked_online(db):
+    """A request made at /ask/ with the same secrets: its status page (opened by its own
+    link) shows the size and code only; no other public page shows anything of it."""
+    return ask_services.ask_create(
+        household=Household(
+            contact_name=SECRET_NAME, phone=SECRET_PHONE, languages=SECRET_NOTE, size=2
+        ),
+        where_now="border",
+    )
+
+
 def _assert_clean(text: str) -> None:
     for secret in (SECRET_NAME, "Uniquename", SECRET_PHONE, "123 98 76", SECRET_NOTE):
         assert secret not in text
 
 
-def test_public_pages_never_show_household_data(client, staying_in_other_shelter, shelter):
-    for url in ["/", reverse("login")]:
+def test_public_pages_never_show_household_data(
+    client, staying_in_other_shelter, shelter, asked_online
+):
+    for url in ["/", reverse("login"), reverse("ask"), reverse("api:shelters")]:
         response = client.get(url)
         assert response.status_code == 200
         _assert_clean(response.content.decode())
@@ -74,7 +91,9 @@ def test_admin_list_masks_phones(admin_client, staying_in_other_shelter):
     assert "76" in page  # the last two digits, to tell people apart
 
 
-def test_every_public_url_and_export_is_free_of_household_data(client, staying_in_other_shelter):
+def test_every_public_url_and_export_is_free_of_household_data(
+    client, staying_in_other_shelter, asked_online, coordinator
+):
     from tests.test_permissions_matrix import EXPECTED
 
     public_names = [
@@ -83,9 +102,18 @@ def test_every_public_url_and_export_is_free_of_household_data(client, staying_i
         if expected["anonymous"] == "ok" and method == "get" and name != "choose_language"
     ]
     assert len(public_names) >= 10
+    # A hold slip for another household: where to go, nothing of who they are.
+    held = HouseholdFactory(contact_name=SECRET_NAME, phone=SECRET_PHONE, size=1)
+    space = staying_in_other_shelter.stays.get().space
+    slip = slip_token(
+        services.hold_create(household_id=held.pk, space_id=space.pk, by=coordinator).pk
+    )
     for name in public_names:
         kwargs = {
-            key: staying_in_other_shelter.stays.get().space.shelter_id for key in EXPECTED[name][1]
+            key: (slip if name == "hold_slip" else asked_online.token)
+            if key == "token"
+            else staying_in_other_shelter.stays.get().space.shelter_id
+            for key in EXPECTED[name][1]
         }
         response = client.get(reverse(name, kwargs=kwargs), HTTP_ACCEPT_ENCODING="identity")
         assert response.status_code == 200, name
@@ -157,8 +185,14 @@ def test_no_public_url_api_or_export_shows_a_flats_address_coordinates_or_phone(
         public_names
     )
     assert "shelters_csv" in public_names
+    # A waiting request's status page (nothing held for it) shows no shelter's address.
+    token = ask_services.ask_create(
+        household=Household(contact_name="Asking", size=1), where_now="city"
+    ).token
     for name in public_names:
-        kwargs = dict.fromkeys(EXPECTED[name][1], flat.pk)
+        kwargs = {key: token if key == "token" else flat.pk for key in EXPECTED[name][1]}
+        if name == "hold_slip":  # a slip shows the address it is for: a flat's, only to them
+            continue
         response = client.get(reverse(name, kwargs=kwargs), HTTP_ACCEPT_ENCODING="identity")
         assert response.status_code == 200, name
         _assert_flat_hidden(response.content.decode(), name)
@@ -300,3 +334,18 @@ def test_logs_of_offers_never_carry_a_hosts_data(client, coordinator, host_place
     assert caplog.records
     _assert_host_hidden(caplog.text, "logs")
     assert token not in caplog.text
+
+
+def test_an_online_request_is_seen_in_full_by_coordinators_only(
+    as_user, volunteer, coordinator, asked_online, shelter
+):
+    """Registered nowhere: a volunteer sees its code and size on the city's waiting list, not
+    its name or phone, until places are held for it in their shelter."""
+    household = asked_online.ask.household
+    client = as_user(volunteer)
+    waiting = client.get(reverse("coordination:waiting")).content.decode()
+    assert asked_online.ask.code in waiting
+    _assert_clean(waiting)
+    assert client.get(reverse("coordination:household", args=[household.pk])).status_code == 403
+    detail = as_user(coordinator).get(reverse("coordination:household", args=[household.pk]))
+    assert SECRET_NAME in detail.content.decode()

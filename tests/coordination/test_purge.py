@@ -7,8 +7,11 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection, models, transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from coordination.asks import services as ask_services
+from coordination.asks.models import ASK_PERSONAL_FIELDS, Ask
 from coordination.errors import HouseholdNotWaiting
 from coordination.households import selectors, services
 from coordination.models import HOUSEHOLD_PERSONAL_FIELDS, HoldStatus, Household
@@ -107,6 +110,59 @@ def test_every_household_field_is_either_purged_or_kept_on_purpose():
     undecided = _concrete_fields() - KEPT_FIELDS - set(HOUSEHOLD_PERSONAL_FIELDS)
     assert not undecided, f"decide whether the purge blanks {sorted(undecided)}"
     assert not (KEPT_FIELDS - _concrete_fields()), "KEPT_FIELDS names a field that is gone"
+
+
+# An online request's fields the purge keeps, and why; ASK_PERSONAL_FIELDS are cleared.
+ASK_KEPT_FIELDS = {
+    "id",
+    "household",  # the household row, itself purged
+    "where_now",  # a choice (border, arrival point, city): statistics
+    "consented_at",
+    "created_at",
+    "cancelled_at",
+    "closed_at",  # set by the purge when not closed already
+}
+
+
+def test_every_ask_field_is_either_purged_or_kept_on_purpose():
+    concrete = {field.name for field in Ask._meta.get_fields() if field.concrete}
+    undecided = concrete - ASK_KEPT_FIELDS - set(ASK_PERSONAL_FIELDS)
+    assert not undecided, f"decide whether the purge clears {sorted(undecided)}"
+    assert not (ASK_KEPT_FIELDS - concrete), "ASK_KEPT_FIELDS names a field that is gone"
+    text = {f.name for f in Ask._meta.get_fields() if isinstance(f, models.CharField)}
+    assert text - set(ASK_PERSONAL_FIELDS) == {"where_now"}  # the only text kept is a choice
+
+
+def test_the_purge_clears_an_online_request_and_its_link_shows_nothing(start, client, space):
+    with time_machine.travel(start, tick=False):
+        created = ask_services.ask_create(
+            household=Household(contact_name="Aigerim", phone="+7 701", size=2),
+            where_now="border",
+        )
+        hold = services.hold_create(
+            household_id=created.ask.household_id, space_id=space.pk, by=UserFactory()
+        )
+    url = reverse("ask_status", args=[created.token])
+    assert client.get(url).status_code == 200
+    assert _purge(start + 31 * DAY) == 1
+    ask = Ask.objects.select_related("household").get()
+    for name in ASK_PERSONAL_FIELDS:
+        assert getattr(ask, name) is None, f"{name} kept after the purge"
+    assert ask.closed_at is not None
+    assert ask.household.contact_name == "" and ask.household.phone == ""
+    hold.refresh_from_db()
+    assert hold.status == HoldStatus.EXPIRED
+    gone = client.get(url)
+    assert gone.status_code == 404
+    assert b"ask-state" not in gone.content and space.shelter.address.encode() not in gone.content
+    # The code is free for a new request.
+    Ask.objects.create(
+        household=HouseholdFactory(),
+        code=created.ask.code,
+        token_hash="n" * 64,
+        where_now="city",
+        consented_at=timezone.now(),
+    )
 
 
 def test_a_household_that_left_is_purged_that_long_after_leaving(start, user, space):

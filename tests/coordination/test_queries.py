@@ -5,8 +5,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from coordination.asks import services as ask_services
 from coordination.households import services
 from coordination.meals import services as meal_services
+from coordination.models import Household
 from tests.factories import HouseholdFactory, MealOfferFactory, ShelterFactory, SpaceFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +26,8 @@ def _seed(size: int, by) -> None:
         waiting = HouseholdFactory(size=2)
         services.hold_create(household_id=waiting.pk, space_id=space.pk, by=by)
         HouseholdFactory(size=1)
+        # asked online: the waiting list marks it with its code (joined, no query more)
+        ask_services.ask_create(household=Household(contact_name="A", size=1), where_now="city")
         offer = MealOfferFactory()
         meal_services.meal_claim(offer_id=offer.pk, shelter_id=space.shelter_id, portions=1, by=by)
 

@@ -17,8 +17,11 @@ from django.urls import reverse
 
 from coordination.alerts.models import Alert
 from coordination.alerts.services import alert_raise
+from coordination.asks import services as ask_services
 from coordination.households import services
+from coordination.kit.slips import slip_token
 from coordination.meals import services as meal_services
+from coordination.models import Household
 from shelter.models import MembershipRole
 from tests.e2e.conftest import LAPTOP, OUTPUT, PHONE
 from tests.factories import (
@@ -89,7 +92,12 @@ def city(live_server):
         shelter_id=cinema.pk,
         key=f"nearly_full:shelter:{cinema.pk}",
     )
+    asked = ask_services.ask_create(
+        household=Household(contact_name="Аружан", size=3, children=1), where_now="border"
+    )
     objects = {
+        "ask_token": asked.token,
+        "slip_token": slip_token(hold.pk),
         "alert": alert.pk,
         "shelter_a": cinema.pk,
         "household_a": staying.pk,
@@ -108,6 +116,7 @@ def city(live_server):
     }
     data = [*USER_NAMES.values(), *(f"{name}@example.org" for name in USER_NAMES.values())]
     data += [cinema.city, offer.address, offer.place if hasattr(offer, "place") else ""]
+    data += [asked.ask.code]  # an online request's code: Latin letters, not interface text
     return {"url": live_server.url, "people": people, "objects": objects, "data": data}
 
 
