@@ -271,7 +271,6 @@ class Probe(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        sent = 0
         while not self.stopped.is_set():
             if not self.running.wait(0.2):
                 continue
@@ -282,21 +281,19 @@ class Probe(threading.Thread):
             (key,) = [k for k in form if k.endswith("-seen_occupied")]
             prefix = key.removesuffix("-seen_occupied")
             target = 19 if int(form[key]) < 15 else 10  # 95% (nearly full) / 50% (room again)
-            form |= {
-                f"{prefix}-places": form[f"{prefix}-seen_places"],
-                f"{prefix}-occupied": target,
-            }
+            form[f"{prefix}-places"] = form[f"{prefix}-seen_places"]
+            form[f"{prefix}-occupied"] = target
+            before = len(self.server.received)
             started = time.monotonic()
             status, _page = self.phone.request("POST", path, form)
             if status != 302:
                 continue
-            sent += 1
-            received = self.server.wait_for(sent, timeout=10)
-            if len(received) < sent:
+            # the first webhook after the change: its alert (the probe's city has no other)
+            received = self.server.wait_for(before + 1, timeout=10)
+            if len(received) <= before:
                 self.missing += 1
-                sent = len(received)
             else:
-                self.latencies.append(received[sent - 1].at - started)
+                self.latencies.append(received[before].at - started)
             time.sleep(max(0.0, 0.5 - (time.monotonic() - started)))
 
 
