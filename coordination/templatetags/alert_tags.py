@@ -7,10 +7,11 @@ shows every open alert (70 in the benchmark's city), and an included template wi
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
+
+from .dashboard_tags import pk_url
 
 register = template.Library()
 
@@ -40,6 +41,11 @@ ITEM = (
 def alert_item(context, alert, back_to="") -> SafeString:
     """The alert's item with its "acknowledge" form (coming back to `back_to`, if given)."""
     shelter = alert.shelter
+    # Reversed once a page: the dashboard lists every open alert (see pk_url).
+    urls = context.render_context.dicts[0].setdefault("alert_item_urls", {})
+    if not urls:
+        urls["panel"] = pk_url("coordination:dashboard_shelter")
+        urls["acknowledge"] = pk_url("coordination:alert_acknowledge")
     csrf_token = context.get("csrf_token")
     if alert.cleared_at:
         cleared = "· " + gettext("cleared %(when)s") % {"when": naturaltime(alert.cleared_at)}
@@ -55,14 +61,14 @@ def alert_item(context, alert, back_to="") -> SafeString:
         f" · {alert.city}" if alert.city else "",
         format_html(
             ' · <a href="{}">{}</a>',
-            reverse("coordination:dashboard_shelter", args=[shelter.pk]),
+            urls["panel"](shelter.pk),
             shelter.name,
         )
         if shelter
         else "",
         gettext("raised %(when)s") % {"when": naturaltime(alert.created_at)},
         cleared,
-        reverse("coordination:alert_acknowledge", args=[alert.pk]),
+        urls["acknowledge"](alert.pk),
         format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
         if csrf_token and csrf_token != "NOTPROVIDED"  # noqa: S105  (what {% csrf_token %} skips)
         else "",

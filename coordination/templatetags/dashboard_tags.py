@@ -22,10 +22,15 @@ ROW_CLASSES = {0: "row-full", 1: "row-nearly", 2: "row-stale"}  # Urgency.FULL, 
 _PK = 2_147_483_647  # reversed in place of each pk: a number no path holds otherwise
 
 
-def _panel_url():
-    """A function of a shelter's pk giving its panel's URL, as `{% url %}` would."""
-    head, tail = reverse("coordination:dashboard_shelter", args=[_PK]).split(str(_PK))
+def pk_url(viewname: str):
+    """A function of a pk giving the view's URL, as `{% url viewname pk %}` would (the URL
+    reversed once, for a whole table)."""
+    head, tail = reverse(viewname, args=[_PK]).split(str(_PK))
     return lambda pk: f"{head}{pk}{tail}"
+
+
+def _panel_url():
+    return pk_url("coordination:dashboard_shelter")
 
 
 @register.simple_tag
