@@ -21,6 +21,9 @@ def is_coordinator(user: User) -> bool:
 def _role(user: User, shelter: Shelter) -> str | None:
     if not user.is_authenticated:
         return None
+    known = getattr(shelter, "role_of", None)  # (user id, role), read with the shelter
+    if known is not None and known[0] == user.pk:
+        return known[1]
     return (
         ShelterMembership.objects.filter(shelter=shelter, user=user)
         .values_list("role", flat=True)

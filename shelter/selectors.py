@@ -4,12 +4,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection
-from django.db.models import DateTimeField, F, Func, Prefetch, QuerySet, Sum, Value
+from django.db.models import (
+    DateTimeField,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from .access import is_coordinator
-from .models import OccupancyEvent, Shelter, Space
+from .models import OccupancyEvent, Shelter, ShelterMembership, Space
 
 RECENT_EVENTS = 15
 
@@ -30,9 +40,20 @@ def shelters_to_choose(user) -> QuerySet[Shelter]:
     return shelters.order_by("name")
 
 
-def shelter_with_spaces(shelter_id: int) -> Shelter:
-    """One shelter with its sums and spaces (and who counted each); raises DoesNotExist."""
-    return Shelter.objects.with_counts().prefetch_related(_spaces_with_counter()).get(pk=shelter_id)
+def shelter_with_spaces(shelter_id: int, *, member=None) -> Shelter:
+    """One shelter with its sums and spaces (and who counted each); raises DoesNotExist.
+
+    With `member` (a logged-in user who is not a coordinator), their role there is read in the
+    same query: shelter.access asks it of this object rather than the database, however many
+    checks the page makes (three on the bed-count page).
+    """
+    shelters = Shelter.objects.with_counts().prefetch_related(_spaces_with_counter())
+    if member is None or not member.is_authenticated or is_coordinator(member):
+        return shelters.get(pk=shelter_id)
+    role = ShelterMembership.objects.filter(shelter=OuterRef("pk"), user=member).values("role")
+    shelter = shelters.annotate(member_role=Subquery(role[:1])).get(pk=shelter_id)
+    shelter.role_of = (member.pk, shelter.member_role)
+    return shelter
 
 
 def shelter_recent_events(shelter_id: int, limit: int = RECENT_EVENTS) -> list[OccupancyEvent]:

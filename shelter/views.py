@@ -37,7 +37,7 @@ def shelter_mine(request):
 
 def _shelter_for(request, pk: int, allowed) -> Shelter:
     try:
-        shelter = selectors.shelter_with_spaces(pk)
+        shelter = selectors.shelter_with_spaces(pk, member=request.user)
     except Shelter.DoesNotExist:
         shelter = get_object_or_404(Shelter, pk=pk)  # raises 404 with the usual page
     if not allowed(request.user, shelter):

@@ -5,6 +5,7 @@ meals and the history are summed in the database. What a page shows is worked ou
 templates only print.
 """
 
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -282,8 +283,12 @@ def _place_groups(groups: list[WaitingGroup], shelters: list[Shelter]) -> None:
                 for s in open_shelters
                 if shelter_admits(s, group) and not (group.women_children_only and s.host_unchecked)
             ]
-        fitting = sorted(
-            (s for s in admitted[needs] if s.largest_free >= group.largest),
+        fitting = [s for s in admitted[needs] if s.largest_free >= group.largest]
+        # Only the first few are shown: picked without sorting every fitting shelter (some
+        # 80 groups at 500 shelters); the rank ends with the pk, so no two are equal.
+        group.shelters = heapq.nsmallest(
+            SHELTERS_SHOWN_PER_GROUP,
+            fitting,
             key=lambda s, largest=group.largest: place_rank(
                 freshness=s.freshness,
                 leftover=s.largest_free - largest,
@@ -292,7 +297,6 @@ def _place_groups(groups: list[WaitingGroup], shelters: list[Shelter]) -> None:
                 pk=s.pk,
             ),
         )
-        group.shelters = fitting[:SHELTERS_SHOWN_PER_GROUP]
         group.shelters_count = len(fitting)
 
 

@@ -5,8 +5,9 @@ from datetime import timedelta
 from django import template
 from django.conf import settings
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.formats import localize
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
 register = template.Library()
@@ -42,30 +43,43 @@ def updated_ago(moment) -> str:
     return ngettext("updated %(n)d day ago", "updated %(n)d days ago", days) % {"n": days}
 
 
-@register.simple_tag
-def space_free(space) -> SafeString:
+def _space_texts() -> dict[str, str]:
+    return {
+        "free": gettext("free"),
+        "by": gettext("by %(who)s"),
+        "stale": " · " + gettext("possibly out of date"),
+        "never": gettext("never counted"),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def space_free(context, space) -> SafeString:
     """A space's free/places badge, and when and by whom it was last counted.
 
     What the partial shelter/partials/space_free.html wrote, in Python: My shelters shows it
     for every space of every shelter (200 rows for a volunteer of 20 shelters), and an
-    included template costs about ten times as much a row.
+    included template costs about ten times as much a row. Its words are translated once a
+    page (kept with the page's render, like `{% include %}` keeps its templates).
     """
+    texts = context.render_context.dicts[0].get("space_free_texts")
+    if texts is None:
+        texts = context.render_context.dicts[0]["space_free_texts"] = _space_texts()
     badge = format_html(
         '<span class="badge {}">{}/{} {}</span>',
         "text-bg-success" if space.free > 0 else "text-bg-danger",
         space.free,
         space.places,
-        gettext("free"),
+        texts["free"],
     )
     stale = is_stale(space.counted_at)
     if space.counted_at:
         counted = updated_ago(space.counted_at)
         if space.counted_by:
-            counted += " " + gettext("by %(who)s") % {"who": space.counted_by.get_username()}
+            counted += " " + texts["by"] % {"who": space.counted_by.get_username()}
         if stale:
-            counted += " · " + gettext("possibly out of date")
+            counted += texts["stale"]
     else:
-        counted = gettext("never counted")
+        counted = texts["never"]
     return format_html(
         '{}\n<small class="{}">\n{}\n</small>\n',
         badge,
@@ -80,4 +94,49 @@ def shelter_options(shelters) -> SafeString:
     form per meal offer): written once, not once per select."""
     return format_html_join(
         "", '<option value="{}">{}</option>', ((s.pk, s.name) for s in shelters)
+    )
+
+
+STEPPER = (
+    '\n<label class="form-label small mb-0" for="{id}">{label}</label>\n'
+    '<div class="input-group stepper">\n'
+    '  <button class="btn btn-outline-secondary btn-step" type="submit" name="step"'
+    ' value="{name}:-1" data-step="-1" data-target="{id}" aria-label="{minus}">\u2212</button>\n'
+    '  <input type="number" name="{name}" id="{id}" value="{value}" min="0" max="10000"'
+    ' inputmode="numeric" class="form-control form-control-lg text-center{invalid}"{described}>\n'
+    '  <button class="btn btn-outline-secondary btn-step" type="submit" name="step"'
+    ' value="{name}:1" data-step="1" data-target="{id}" aria-label="{plus}">+</button>\n'
+    "</div>\n"
+    "{errors}\n"
+)
+
+
+@register.simple_tag
+def stepper(field) -> SafeString:
+    """A number input with big -/+ buttons; without JavaScript the buttons post the form with
+    `step`. What the partial shelter/partials/stepper.html wrote, in Python: the bed-count page
+    has two a space, and an included template cost more than the rest of the row."""
+    field_id = field.id_for_label
+    label = field.label
+    value = field.value()
+    errors = field.errors
+    what = {"what": conditional_escape(label)}
+    return format_html(
+        STEPPER,
+        id=field_id,
+        label=label,
+        name=field.html_name,
+        value="" if value is None else localize(value),
+        # As blocktranslate writes them: the label escaped, our catalogs' words as they are.
+        minus=mark_safe(gettext("%(what)s minus one") % what),  # noqa: S308
+        plus=mark_safe(gettext("%(what)s plus one") % what),  # noqa: S308
+        invalid=" is-invalid" if errors else "",
+        described=format_html(' aria-invalid="true" aria-describedby="{}-error"', field_id)
+        if errors
+        else "",
+        errors=format_html_join(
+            "",
+            '<div class="invalid-feedback d-block" id="{}-error">{}</div>',
+            ((field_id, error) for error in errors),
+        ),
     )

@@ -79,3 +79,18 @@ def test_my_shelters_of_a_volunteer_queries_do_not_grow(size, as_user, volunteer
     # 1 session, 2 user, 3-4 coordinator permission check (user perms, group perms; cached
     # for "can register" after), 5 their shelters with summed counts, 6 spaces with counters
     assert _queries(client, reverse("shelter:mine")) == 6
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_shelter_page_of_a_volunteer_queries_do_not_grow(size, as_user, volunteer):
+    from shelter.models import ShelterMembership
+
+    (shelter,) = _seed(1, size)
+    ShelterMembership.objects.create(shelter=shelter, user=volunteer)
+    client = as_user(volunteer)
+    # 1 session, 2 user, 3-4 permissions (user, group), 5 shelter with sums and the
+    # volunteer's role there (every check of the page reads it: log beds, check in, manage),
+    # 6 spaces with counters, 7 recent events with space and user, 8-9 coordination's
+    # section (households on the way, check-outs to undo), 10 changes of the last week
+    # summed by hour (both charts)
+    assert _queries(client, reverse("shelter:detail", args=[shelter.pk])) == 10
