@@ -1,0 +1,129 @@
+"""The offline app on a 360x640 phone: pages kept per user, counts queued and sent once."""
+
+import pytest
+from django.utils import timezone
+
+from coordination import public
+from shelter import services
+from shelter.models import OccupancyEvent, OccupancyReason, Space
+from tests.e2e.accounts import log_in
+from tests.e2e.conftest import BROWSER_ARGS, CHROMIUM, PHONE, SCREENSHOTS
+from tests.e2e.offline import cache_names, go_offline, go_online, queue, wait_until_kept
+from tests.factories import MembershipFactory, ShelterFactory, SpaceFactory, UserFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def gym(live_server):
+    shelter = ShelterFactory(name="School gym")
+    space = SpaceFactory(shelter=shelter, name="Hall", places=40)
+    services.occupancy_change(space_id=space.pk, delta=10, reason=OccupancyReason.COUNT, by=None)
+    for name in ("aigerim", "bolat"):
+        MembershipFactory(shelter=shelter, user=UserFactory(username=name, groups=["Volunteer"]))
+    return {"url": live_server.url, "shelter": shelter, "space": space}
+
+
+def _count_offline(page, space, occupied: int) -> None:
+    page.fill(f"#id_space-{space.pk}-occupied", str(occupied))
+    page.click("#bed-count .save-bar button")
+    page.wait_for_selector("#offline-list li.offline-waiting")
+
+
+def _volunteer_events(space):
+    return OccupancyEvent.objects.filter(space=space, by__username="aigerim")
+
+
+def test_a_count_made_offline_waits_survives_a_reload_and_is_sent_once(gym, phone):
+    page = phone("ru-RU")
+    path = f"/shelters/{gym['shelter'].pk}/"
+    log_in(page, gym["url"], "aigerim", path)
+    wait_until_kept(page, path)
+
+    go_offline(page.context)
+    page.reload()
+    assert page.locator("body").get_attribute("data-from") == "cache"
+    banner = page.locator("#offline-banner")
+    assert banner.is_visible() and "Нет связи" in banner.inner_text()
+    _count_offline(page, gym["space"], 12)
+    assert page.locator("#offline-count").inner_text() == "Ждут отправки: 1"
+    assert "Ждёт отправки" in page.locator("#offline-list").inner_text()
+    (entry,) = queue(page)
+    assert entry["state"] == "waiting" and len(entry["id"]) == 36  # the form's submission id
+    page.screenshot(path=str(SCREENSHOTS / "offline-count-waiting-ru.png"))
+
+    page.reload()  # still offline: the kept page, the change still waiting
+    page.wait_for_selector("#offline-list li.offline-waiting")
+    assert not _volunteer_events(gym["space"]).exists()
+
+    go_online(page.context)
+    page.wait_for_function("!document.querySelector('#offline-list li')", timeout=10000)
+    assert page.locator("#offline-count").is_hidden()
+    assert queue(page) == []
+    (event,) = _volunteer_events(gym["space"])  # exactly one history event
+    assert (event.before, event.after) == (10, 12)
+    assert Space.objects.get(pk=gym["space"].pk).occupied == 12
+
+    # Sent again (a lost answer, a second tab): the server applies it once.
+    response = page.request.post(
+        gym["url"] + path,
+        form=dict(pair.split("=", 1) for pair in entry["body"].split("&")),
+        headers={
+            "Accept": "application/json",
+            "X-CSRFToken": next(
+                c["value"] for c in page.context.cookies() if c["name"] == "csrftoken"
+            ),
+            "Referer": gym["url"] + path,
+        },
+    )
+    assert response.json()["ok"] is True
+    assert _volunteer_events(gym["space"]).count() == 1
+
+
+def test_a_queued_count_survives_a_browser_restart_while_offline(gym, playwright, tmp_path):
+    def launch():
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            args=BROWSER_ARGS,
+            viewport=PHONE,
+            locale="ru-RU",
+        )
+        return context, (context.pages[0] if context.pages else context.new_page())
+
+    path = f"/shelters/{gym['shelter'].pk}/"
+    context, page = launch()
+    log_in(page, gym["url"], "aigerim", path)
+    wait_until_kept(page, path)
+    go_offline(context)
+    page.reload()
+    _count_offline(page, gym["space"], 15)
+    context.close()
+
+    context, page = launch()  # the phone restarted, still without signal
+    try:
+        go_offline(context)
+        page.goto(gym["url"] + path)
+        page.wait_for_selector("#offline-list li.offline-waiting")
+        assert not _volunteer_events(gym["space"]).exists()
+        go_online(context)
+        page.wait_for_function("!document.querySelector('#offline-list li')", timeout=10000)
+        (event,) = _volunteer_events(gym["space"])
+        assert event.after == 15
+    finally:
+        context.close()
+
+
+def test_the_public_page_opens_offline_with_its_age(gym, phone):
+    page = phone("ru-RU")
+    page.goto(gym["url"] + "/")
+    wait_until_kept(page, "/")
+    go_offline(page.context)
+    page.reload()
+    banner = page.wait_for_selector("#offline-banner", state="visible")
+    built = public.snapshot().built_at
+    assert banner.inner_text() == f"Нет связи: данные на {timezone.localtime(built):%H:%M}"
+    assert "School gym" in page.locator("main").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "offline-public-ru.png"))
+    # Nothing personal: the public page is kept for nobody in particular.
+    assert all(":anon:" in f"{n}:" or not n.startswith("page:") for n in cache_names(page))
