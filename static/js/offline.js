@@ -36,7 +36,10 @@
       worker({ shell: shell, page: location.href });
     }
   }
-  if (!user || !section || !window.indexedDB) return;
+  if (!user || !section || !window.indexedDB) {
+    addEventListener("online", function () { if (root.dataset.from === "cache") location.reload(); });
+    return;
+  }
 
   function store(mode, act) {
     return new Promise(function (resolve, reject) {
@@ -124,13 +127,14 @@
 
   // Sends this user's waiting changes one by one, oldest first; stops at the first that
   // cannot be sent now (no network, login needed) and leaves it and the rest waiting.
+  // Resolves to true when the server answered every one.
   function send() {
-    if (sending || !navigator.onLine) return Promise.resolve();
+    if (sending || !navigator.onLine) return Promise.resolve(false);
     sending = true;
     var loginPath = new URL(section.querySelector("[data-login-link]").href).pathname;
     function next(entries) {
       var entry = entries.shift();
-      if (!entry) return null;
+      if (!entry) return true;
       if (entry.state !== "waiting") return next(entries);
       var body = new URLSearchParams(entry.body);
       body.delete("csrfmiddlewaretoken"); // the kept page's token may be from before a login
@@ -152,7 +156,10 @@
         });
       });
     }
-    return mine().then(next).catch(function () {}).then(function () { sending = false; });
+    return mine().then(next).catch(function () {}).then(function (done) {
+      sending = false;
+      return done === true;
+    });
   }
 
   function forget() {
@@ -185,7 +192,10 @@
     if (id) drop(id).then(show);
   });
 
-  addEventListener("online", function () { send(); });
+  addEventListener("online", function () {
+    // A kept page's figures are old: once every change is sent, the page as it is now.
+    send().then(function (done) { if (done && root.dataset.from === "cache") location.reload(); });
+  });
   // Another user's changes are never shown or sent here, and not kept either. A logged-out
   // page (an expired session's login) keeps them: the same user sends them after logging in.
   store("readonly", function (s) { return s.getAll(); }).then(function (all) {

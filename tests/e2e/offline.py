@@ -60,5 +60,14 @@ def queue(page) -> list[dict]:
     )
 
 
+def wait_until_sent(page) -> None:
+    """Until the phone keeps no change (sent, or dropped as another user's)."""
+    for _ in range(100):
+        if queue(page) == []:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still kept: {queue(page)}")
+
+
 def cache_names(page) -> list[str]:
     return page.evaluate("caches.keys()")
