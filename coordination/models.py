@@ -27,6 +27,7 @@ from .meals.models import (  # noqa: F401
     MealOffer,
     MealOfferQuerySet,
 )
+from .offline import models as offline_models  # noqa: F401
 
 MAX_HOUSEHOLD = 50
 

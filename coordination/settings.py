@@ -235,6 +235,8 @@ OFFLINE_PAGES = {
     "shelter:detail",
     "coordination:waiting",
     "coordination:household",
+    "coordination:find_place",
+    "coordination:check_out",  # its GET asks "did they leave?"
     "home",
     "public_shelter",
 }

@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import Error as PlaywrightError
 
 from coordination import public
+from coordination.models import Stay
 from coordination.offline.keys import offline_user_key
 from shelter import services
 from shelter.models import OccupancyEvent, OccupancyReason, Space
@@ -22,7 +23,14 @@ from tests.e2e.offline import (
     wait_until_kept,
     wait_until_sent,
 )
-from tests.factories import PASSWORD, MembershipFactory, ShelterFactory, SpaceFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    HouseholdFactory,
+    MembershipFactory,
+    ShelterFactory,
+    SpaceFactory,
+    UserFactory,
+)
 
 # A function, not an expression: the page's CSP forbids evaluating strings.
 NOTHING_LISTED = "() => !document.querySelector('#offline-list li')"
@@ -243,3 +251,29 @@ def test_an_expired_session_asks_to_log_in_again_then_sends_the_queue(gym, phone
     wait_until_sent(page)
     (event,) = _volunteer_events(gym["space"])
     assert event.after == 12
+
+
+def test_a_queued_check_in_into_a_space_that_filled_meanwhile_is_reported_not_applied(gym, phone):
+    UserFactory(username="dana", groups=["Coordinator"], is_staff=True)
+    household = HouseholdFactory(size=3)
+    page = phone("ru-RU")
+    path = f"/households/{household.pk}/place/"
+    log_in(page, gym["url"], "dana", path)
+    wait_until_kept(page, path)
+    go_offline(page.context)
+    page.reload()
+    page.click("form[action$='/check-in/'] button")
+    page.wait_for_selector("#offline-list li.offline-waiting")
+    assert household.code in page.locator("#offline-list").inner_text()
+    # Meanwhile, at the door: the other 30 places are taken.
+    services.occupancy_change(
+        space_id=gym["space"].pk, delta=30, reason=OccupancyReason.COUNT, by=None
+    )
+
+    with page.expect_navigation():
+        go_online(page.context)
+    refused = page.wait_for_selector("#offline-list li.offline-refused", timeout=10000)
+    assert "Не принято" in refused.inner_text() and household.code in refused.inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "offline-check-in-refused-ru.png"))
+    assert not Stay.objects.filter(household=household).exists()
+    assert Space.objects.get(pk=gym["space"].pk).occupied == 40
