@@ -24,6 +24,7 @@ from .dashboard.services import export_record
 from .lockouts import admin as lockouts_admin  # noqa: F401  (coordinators unlock logins)
 from .meals import admin as meals_admin  # noqa: F401  (offers, claims, providers)
 from .models import Hold, Household, Stay
+from .offline import admin as offline_admin  # noqa: F401  (submissions applied once)
 
 admin.site.site_header = _("Shelter coordination")
 admin.site.site_title = _("Shelter coordination admin")
