@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class SubmissionAction(models.TextChoices):
@@ -22,6 +23,8 @@ class AppliedSubmission(models.Model):
 
     class Meta:
         app_label = "coordination"
+        verbose_name = _("applied change")
+        verbose_name_plural = _("applied changes")
         constraints = [
             models.CheckConstraint(
                 name="coordination_appliedsubmission_action_valid",
