@@ -26,6 +26,7 @@ from .lockouts import admin as lockouts_admin  # noqa: F401  (coordinators unloc
 from .meals import admin as meals_admin  # noqa: F401  (offers, claims, providers)
 from .models import Hold, Household, Stay
 from .offers import admin as offers_admin  # noqa: F401  (offers from residents, read-only)
+from .offline import admin as offline_admin  # noqa: F401  (submissions applied once)
 
 admin.site.site_header = _("Shelter coordination")
 admin.site.site_title = _("Shelter coordination admin")

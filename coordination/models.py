@@ -29,6 +29,7 @@ from .meals.models import (  # noqa: F401
     MealOfferQuerySet,
 )
 from .offers import models as offers_models  # noqa: F401
+from .offline import models as offline_models  # noqa: F401
 
 MAX_HOUSEHOLD = 50
 

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",
+    # Outermost but one: it labels every HTML answer, even one a later middleware gives.
+    "coordination.offline.middleware.OfflineHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -95,6 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "coordination.offline.keys.offline",
             ],
         },
     },
@@ -235,6 +238,21 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 # The session store retries once on a dropped connection and never fails a saved change.
 SESSION_ENGINE = "coordination.sessions"
+
+# The pages the offline app keeps on a volunteer's phone, as they last saw them (URL names):
+# my shelters, a shelter's bed count (with its expected arrivals), the waiting list, a
+# household, and the public list and shelter pages. Kept per user and language, cleared at
+# logout (coordination/offline/, static/js/sw.js).
+OFFLINE_PAGES = {
+    "shelter:mine",
+    "shelter:detail",
+    "coordination:waiting",
+    "coordination:household",
+    "coordination:find_place",
+    "coordination:check_out",  # its GET asks "did they leave?"
+    "home",
+    "public_shelter",
+}
 
 # Figures older than this are shown as possibly out of date.
 SHELTER_STALE_AFTER_HOURS = env.int("SHELTER_STALE_AFTER_HOURS", default=6)
@@ -386,6 +404,8 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
+        "worker-src": ["'self'"],  # /sw.js, the offline app's service worker
+        "manifest-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],

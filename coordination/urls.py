@@ -9,6 +9,7 @@ from .households import views as households
 from .lockouts import views as lockouts
 from .meals import views as meals
 from .offers import urls as offers
+from .offline import views as offline
 from .views import dashboard, health, public, start
 
 coordination_patterns = (
@@ -89,6 +90,8 @@ urlpatterns = [
     path("accounts/logout/", start.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", public.set_language, name="set_language"),
     path("admin/", admin.site.urls),
+    path("sw.js", offline.service_worker, name="service_worker"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]

@@ -23,6 +23,7 @@ from .forms import (
     status_done_message,
 )
 from .models import Shelter, StatusAction
+from .replies import form_errors, json_answer, wants_json
 
 
 @login_required
@@ -60,7 +61,11 @@ def shelter_detail(request, pk: int):
         forms = bed_count_forms(spaces, request.POST)
         token = SubmissionForm(request.POST)
         valid = token.is_valid() and forms and all(form.is_valid() for form in forms)
-        if valid and _save_counts(request, shelter, forms, token.cleaned_data["submission"]):
+        saved = valid and _save_counts(request, shelter, forms, token.cleaned_data["submission"])
+        if wants_json(request):  # a count kept offline and sent now (static/js/offline.js)
+            errors = [e for form in forms for e in form_errors(form, f"{form.space.name}, ")]
+            return json_answer(request, ok=bool(saved), errors=form_errors(token) + errors)
+        if saved:
             return redirect("shelter:detail", pk=shelter.pk)
     return render(
         request,

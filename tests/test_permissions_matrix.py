@@ -63,6 +63,8 @@ EXPECTED = {
     "api:meals": ("get", {}, OPEN),
     "api:version": ("get", {}, OPEN),
     "healthz": ("get", {}, OPEN),
+    "service_worker": ("get", {}, OPEN),
+    "manifest": ("get", {}, OPEN),
     "readyz": ("get", {}, OPEN),
     "login": ("get", {}, {"anonymous": "ok", **dict.fromkeys(ROLES[1:], 302)}),
     "logout": ("post", {}, dict.fromkeys(ROLES, 302)),

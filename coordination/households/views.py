@@ -17,6 +17,7 @@ from shelter.access import member_shelter_ids
 from shelter.errors import ShelterError, SpaceFull
 from shelter.models import Shelter, Space
 from shelter.redirects import redirect_next
+from shelter.replies import json_answer, wants_json
 from shelter.sections import Section
 from shelter.selectors import shelters_to_choose
 
@@ -24,6 +25,8 @@ from .. import access
 from ..errors import AlreadyCheckedIn, HoldLimitReached, NotCheckedIn
 from ..kit.views import hold_slip_link
 from ..models import Hold, Household, Stay
+from ..offline.models import SubmissionAction
+from ..offline.services import AlreadyApplied, applied_once, submission_from
 from . import places, selectors, services
 from .forms import HouseholdForm, SpaceChoiceForm, WaitingFilterForm
 
@@ -103,6 +106,21 @@ def _find_place_page(request, household: Household, status: int = 200):
     )
 
 
+def _answer(request, response, *, ok: bool):
+    """The page's answer (a response, or a function making it: a page not rendered for
+    nothing); JSON for a change kept offline and sent now (static/js/offline.js)."""
+    if wants_json(request):
+        return json_answer(request, ok=ok)
+    return response() if callable(response) else response
+
+
+def _once(request, action: str):
+    """The form's submission applied at most once (coordination.offline.services)."""
+    return applied_once(
+        submission=submission_from(request.POST.get("submission")), action=action, by=request.user
+    )
+
+
 def _chosen_space(request) -> Space | None:
     """The space the form chose; None (with a message for the page) when it chose none."""
     form = SpaceChoiceForm(request.POST, spaces=Space.objects.select_related("shelter"))
@@ -121,13 +139,20 @@ def household_hold(request, pk: int):
     if not visible and (space is None or not access.can_hold_for(request.user, household, space)):
         raise PermissionDenied
     if space is None:
-        return redirect("coordination:find_place", pk=pk)
+        return _answer(request, redirect("coordination:find_place", pk=pk), ok=False)
     try:
         # From the city's waiting list (not theirs to see): never over someone else's hold.
-        hold = services.hold_create(
-            household_id=household.pk, space_id=space.pk, by=request.user, replace=visible
-        )
+        with _once(request, SubmissionAction.HOLD):
+            hold = services.hold_create(
+                household_id=household.pk, space_id=space.pk, by=request.user, replace=visible
+            )
+    except AlreadyApplied as exc:
+        messages.info(request, exc.message)
+        return _answer(request, redirect("coordination:household", pk=pk), ok=True)
     except ShelterError as exc:
+        if wants_json(request):
+            messages.error(request, exc.message)
+            return json_answer(request, ok=False)
         return _hold_refused(request, household, exc, visible=visible)
     messages.success(
         request,
@@ -139,7 +164,7 @@ def household_hold(request, pk: int):
             "address": space.shelter.address,
         },
     )
-    return redirect("coordination:household", pk=pk)
+    return _answer(request, redirect("coordination:household", pk=pk), ok=True)
 
 
 def _hold_refused(request, household: Household, exc: ShelterError, *, visible: bool):
@@ -161,22 +186,28 @@ def household_check_in(request, pk: int):
     household = _household_for(request, pk)
     space = _chosen_space(request)
     if space is None:
-        return redirect("coordination:household", pk=pk)
+        return _answer(request, redirect("coordination:household", pk=pk), ok=False)
     if not access.can_check_in_at(request.user, space.shelter):
         raise PermissionDenied
+    # Back to the page the form came from (the shelter's "They arrived"), this site only.
+    back = redirect_next(request, reverse("coordination:household", args=[pk]))
     try:
-        services.stay_check_in(household_id=household.pk, space_id=space.pk, by=request.user)
-    except AlreadyCheckedIn as exc:
+        with _once(request, SubmissionAction.CHECK_IN):
+            services.stay_check_in(household_id=household.pk, space_id=space.pk, by=request.user)
+    except AlreadyApplied as exc:
         messages.info(request, exc.message)  # a retried submit: nothing happened twice
+        return _answer(request, back, ok=True)
+    except AlreadyCheckedIn as exc:  # here by another's hand, or elsewhere: the phone says so
+        messages.info(request, exc.message)
+        return _answer(request, back, ok=False)
     except SpaceFull as exc:
         messages.error(request, exc.message + " " + _("Here are the next best places."))
-        return _find_place_page(request, household, status=409)
+        return _answer(request, lambda: _find_place_page(request, household, status=409), ok=False)
     except ShelterError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Checked in at %(space)s.") % {"space": space})
-    # Back to the page the form came from (the shelter's "They arrived"), this site only.
-    return redirect_next(request, reverse("coordination:household", args=[pk]))
+        return _answer(request, back, ok=False)
+    messages.success(request, _("Checked in at %(space)s.") % {"space": space})
+    return _answer(request, back, ok=True)
 
 
 @login_required
@@ -228,8 +259,9 @@ def stay_check_out(request, pk: int):
             {"stay": stay, "undo_minutes": settings.CHECK_OUT_UNDO_MINUTES},
         )
     try:
-        services.stay_check_out(stay_id=stay.pk, by=request.user)
-    except ShelterError as exc:
+        with _once(request, SubmissionAction.CHECK_OUT):
+            services.stay_check_out(stay_id=stay.pk, by=request.user)
+    except ShelterError as exc:  # left already (or this very form was applied): no change
         messages.info(request, exc.message)
     else:
         messages.success(
@@ -237,7 +269,7 @@ def stay_check_out(request, pk: int):
         )
     # Once they left, their details are no longer this shelter's to see: back to the shelter,
     # whose page lists the check-out with its "Undo" button for CHECK_OUT_UNDO_MINUTES.
-    return redirect("shelter:detail", pk=stay.space.shelter_id)
+    return _answer(request, redirect("shelter:detail", pk=stay.space.shelter_id), ok=True)
 
 
 @login_required

@@ -28,4 +28,9 @@ class LoginView(NextFromRequestMixin, auth_views.LoginView):
 
 
 class LogoutView(NextFromRequestMixin, auth_views.LogoutView):
-    pass
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        # The offline app's kept pages and queued changes (coordination/offline/) leave the
+        # phone with the volunteer, also when the page's script did not run.
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response

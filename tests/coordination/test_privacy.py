@@ -99,7 +99,9 @@ def test_every_public_url_and_export_is_free_of_household_data(
     public_names = [
         name
         for name, (method, arguments, expected) in EXPECTED.items()
-        if expected["anonymous"] == "ok" and method == "get" and name != "choose_language"
+        if expected["anonymous"] == "ok"
+        and method == "get"
+        and name != "choose_language"
         # pages of one shelter, or of none (a request's or a slip's token opens its own)
         and set(arguments.values()) <= {"shelter_a"}
     ]
@@ -181,7 +183,9 @@ def test_no_public_url_api_or_export_shows_a_flats_address_coordinates_or_phone(
     public_names = [
         name
         for name, (method, arguments, expected) in EXPECTED.items()
-        if expected["anonymous"] == "ok" and method == "get" and name != "choose_language"
+        if expected["anonymous"] == "ok"
+        and method == "get"
+        and name != "choose_language"
         # pages of one shelter, or of none (a request's or a slip's token opens its own)
         and set(arguments.values()) <= {"shelter_a"}
     ]
@@ -286,7 +290,9 @@ def test_no_public_url_api_or_export_shows_a_hosts_name_phone_or_address(
     public_names = [
         name
         for name, (method, arguments, expected) in EXPECTED.items()
-        if expected["anonymous"] == "ok" and method == "get" and name != "choose_language"
+        if expected["anonymous"] == "ok"
+        and method == "get"
+        and name != "choose_language"
         # pages of one shelter, or of none (a request's or a slip's token opens its own)
         and set(arguments.values()) <= {"shelter_a"}
     ]

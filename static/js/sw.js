@@ -1,0 +1,128 @@
+// The offline app's service worker, served at /sw.js (coordination/offline/views.py).
+// Pages: from the network; a copy of those the server marks X-Offline-Keep is filed under the
+// user and language it was made for (X-Offline-User, Content-Language), and shown only to that
+// same user when the network fails. Another user's copies are deleted the moment a page for a
+// different user arrives. Static files: kept as they pass, for the offline page's looks.
+"use strict";
+var SHELL = "shell-1";
+var CURRENT = "/__offline/current";
+
+self.addEventListener("install", function () {
+  self.skipWaiting();
+});
+self.addEventListener("activate", function (event) {
+  event.waitUntil(
+    caches.keys().then(function (names) {
+      return Promise.all(names.filter(function (n) {
+        return n.indexOf("shell-") === 0 && n !== SHELL;
+      }).map(function (n) { return caches.delete(n); }));
+    }).then(function () { return self.clients.claim(); })
+  );
+});
+
+function current() {
+  return caches.open("meta").then(function (c) { return c.match(CURRENT); })
+    .then(function (r) { return r ? r.text() : ""; });
+}
+
+// One at a time: two pages arriving together must not interleave their deletes and puts.
+var writing = Promise.resolve();
+function remember(response, url) {
+  var copy = response.clone();
+  writing = writing.then(function () { return keep(copy, url); }).catch(function () {});
+  return writing;
+}
+
+function keep(response, url) {
+  var user = response.headers.get("X-Offline-User");
+  if (!user) return Promise.resolve();
+  var key = user + ":" + (response.headers.get("Content-Language") || "");
+  var copy = response.ok && response.headers.get("X-Offline-Keep") === "1" && response;
+  return caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (n) {
+      return n.indexOf("page:") === 0 && n.split(":")[1] !== user;
+    }).map(function (n) { return caches.delete(n); }));
+  }).then(function () {
+    return caches.open("meta");
+  }).then(function (c) {
+    return c.put(CURRENT, new Response(key));
+  }).then(function () {
+    if (!copy) return;
+    return copy.text().then(function (html) {
+      var kept = function () {
+        return new Response(html, { headers: { "Content-Type": "text/html; charset=utf-8" } });
+      };
+      return caches.open("page:" + key).then(function (c) {
+        // Under the address asked for and, after a redirect, the one it ended at.
+        var ended = response.url && response.url !== url ? c.put(response.url, kept()) : null;
+        return Promise.all([c.put(url, kept()), ended]);
+      });
+    });
+  });
+}
+
+function fromCache(url) {
+  return current().then(function (key) {
+    return key && caches.open("page:" + key).then(function (c) { return c.match(url); });
+  }).then(function (hit) {
+    if (!hit) return Response.error();
+    return hit.text().then(function (html) {
+      return new Response(html.replace('data-from="network"', 'data-from="cache"'), {
+        headers: { "Content-Type": "text/html; charset=utf-8" },
+      });
+    });
+  });
+}
+
+function fromShell(request) {
+  // Hashed names (production) never change: the kept copy first. Others: the network first.
+  var hashed = /\.[0-9a-f]{12}\.\w+$/.test(new URL(request.url).pathname);
+  return caches.open(SHELL).then(function (c) {
+    var network = function () {
+      return fetch(request).then(function (res) {
+        if (res.ok) c.put(request, res.clone());
+        return res;
+      });
+    };
+    var kept = function () { return c.match(request); };
+    if (hashed) return kept().then(function (hit) { return hit || network(); });
+    return network().catch(function () {
+      return kept().then(function (hit) { return hit || Response.error(); });
+    });
+  });
+}
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  var url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (url.pathname.indexOf("/static/") === 0) {
+    event.respondWith(fromShell(request));
+  } else if (request.mode === "navigate") {
+    event.respondWith(fetch(request).then(function (res) {
+      event.waitUntil(remember(res, request.url));
+      return res;
+    }, function () { return fromCache(request.url); }));
+  }
+});
+
+// From static/js/offline.js: the first page, seen before this worker controlled it (keep it
+// and its static files); logout (forget everything).
+self.addEventListener("message", function (event) {
+  var data = event.data || {};
+  var work = [];
+  if (data.shell) {
+    work.push(caches.open(SHELL).then(function (c) { return c.addAll(data.shell); }));
+  }
+  if (data.page) {
+    work.push(fetch(data.page, { credentials: "same-origin" }).then(function (res) {
+      return remember(res, data.page);
+    }));
+  }
+  if (data.forget) {
+    work.push(caches.keys().then(function (names) {
+      return Promise.all(names.map(function (n) { return caches.delete(n); }));
+    }));
+  }
+  event.waitUntil(Promise.all(work).catch(function () {}));
+});
