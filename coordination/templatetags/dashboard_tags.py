@@ -14,7 +14,11 @@ from django.utils.formats import localize
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import (
+    gettext,
+    gettext_noop,  # marked here, translated per page
+    ngettext,
+)
 
 register = template.Library()
 
@@ -40,13 +44,13 @@ def dashboard_shelter_rows(shelters) -> SafeString:
     labels = {
         name: escape(gettext(text))
         for name, text in (
-            ("status", "Status"),
-            ("places", "Places"),
-            ("occupied", "Occupied"),
-            ("free", "Free"),
-            ("used", "Used"),
-            ("last_update", "Last update"),
-            ("alerts", "Alerts"),
+            ("status", gettext_noop("Status")),
+            ("places", gettext_noop("Places")),
+            ("occupied", gettext_noop("Occupied")),
+            ("free", gettext_noop("Free")),
+            ("used", gettext_noop("Used")),
+            ("last_update", gettext_noop("Last update")),
+            ("alerts", gettext_noop("Alerts")),
         )
     }
     by_decision = format_html(" <small>{}</small>", gettext("by decision"))
@@ -119,11 +123,11 @@ def _last_update(shelter, never_counted: str) -> SafeString:
 
 
 NEEDS = (  # (attribute, badge text), in the order the badges are shown
-    ("is_family", "family"),
-    ("women_children_only", "women and children only"),
-    ("has_pets", "pets"),
-    ("needs_wheelchair", "wheelchair"),
-    ("needs_medical", "medical"),
+    ("is_family", gettext_noop("family")),
+    ("women_children_only", gettext_noop("women and children only")),
+    ("has_pets", gettext_noop("pets")),
+    ("needs_wheelchair", gettext_noop("wheelchair")),
+    ("needs_medical", gettext_noop("medical")),
 )
 
 
@@ -133,7 +137,13 @@ def dashboard_waiting_rows(groups) -> SafeString:
     panel_url = _panel_url()
     labels = [
         escape(gettext(text))
-        for text in ("Size", "Needs", "Households", "Waiting since", "Could go to")
+        for text in (
+            gettext_noop("Size"),
+            gettext_noop("Needs"),
+            gettext_noop("Households"),
+            gettext_noop("Waiting since"),
+            gettext_noop("Could go to"),
+        )
     ]
     badges = {
         attribute: format_html('<span class="badge text-bg-light border">{}</span>', gettext(text))
