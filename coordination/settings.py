@@ -81,7 +81,7 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses logins while locked out
-    "django.contrib.auth.backends.ModelBackend",
+    "coordination.accounts.backends.OneQueryPermissionsBackend",
 ]
 
 ROOT_URLCONF = "coordination.urls"

@@ -28,10 +28,57 @@ def _spaces_with_counter() -> Prefetch:
     return Prefetch("spaces", queryset=Space.objects.select_related("counted_by").order_by("name"))
 
 
-def shelters_for_user(user) -> QuerySet[Shelter]:
-    """The shelters a user works in (every shelter for a coordinator), with spaces and sums."""
+@dataclass(frozen=True, slots=True)
+class SpaceRow:
+    """A space as a list of shelters shows it, read as plain values: My shelters lists every
+    space of every shelter (200 for a volunteer of 20), and building a Space and a User
+    object for each cost more than writing its row."""
+
+    pk: int
+    name: str
+    places: int
+    blocked: int
+    held: int
+    occupied: int
+    counted_at: datetime | None
+    counted_by_name: str | None
+
+    @property
+    def free(self) -> int:
+        return self.places - self.blocked - self.held - self.occupied
+
+
+def _with_space_rows(shelters: list[Shelter]) -> list[Shelter]:
+    """Sets `space_rows` (SpaceRows by name) on each shelter, in one query for all of them."""
+    rows = {shelter.pk: [] for shelter in shelters}
+    spaces = (
+        Space.objects.filter(shelter_id__in=rows)
+        .order_by("shelter_id", "name")
+        .values_list(
+            "shelter_id",
+            "pk",
+            "name",
+            "places",
+            "blocked",
+            "held",
+            "occupied",
+            "counted_at",
+            "counted_by__username",
+        )
+    )
+    for shelter_id, *values in spaces:
+        rows[shelter_id].append(SpaceRow(*values))
+    for shelter in shelters:
+        shelter.space_rows = rows[shelter.pk]
+    return shelters
+
+
+def shelters_for_user(user) -> list[Shelter]:
+    """The shelters a user works in (every shelter for a coordinator), with their sums and
+    `space_rows`."""
     shelters = Shelter.objects.all() if is_coordinator(user) else Shelter.objects.for_member(user)
-    return shelters.with_counts().prefetch_related(_spaces_with_counter()).order_by("name")
+    fields = ("name", "status")  # what the list shows of a shelter
+    return _with_space_rows(list(shelters.only(*fields).with_counts().order_by("name")))
 
 
 def shelters_to_choose(user) -> QuerySet[Shelter]:

@@ -90,6 +90,11 @@ class Space(models.Model):
         return self.places - self.blocked - self.held - self.occupied
 
     @property
+    def counted_by_name(self) -> str | None:
+        """Who last counted (load `counted_by` with the space: see shelter.selectors)."""
+        return self.counted_by.get_username() if self.counted_by_id else None
+
+    @property
     def taken(self) -> int:
         """Places nobody else may be given: occupied, held and blocked."""
         return self.occupied + self.held + self.blocked

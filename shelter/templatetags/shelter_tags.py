@@ -1,6 +1,7 @@
 """Small display helpers for shelter templates."""
 
 from datetime import timedelta
+from html import escape
 
 from django import template
 from django.conf import settings
@@ -46,45 +47,86 @@ def updated_ago(moment) -> str:
 def _space_texts() -> dict[str, str]:
     return {
         "free": gettext("free"),
-        "by": gettext("by %(who)s"),
+        "by": " " + gettext("by %(who)s"),
         "stale": " · " + gettext("possibly out of date"),
         "never": gettext("never counted"),
+        "none": gettext("No spaces yet."),
     }
 
 
-@register.simple_tag(takes_context=True)
-def space_free(context, space) -> SafeString:
-    """A space's free/places badge, and when and by whom it was last counted.
-
-    What the partial shelter/partials/space_free.html wrote, in Python: My shelters shows it
-    for every space of every shelter (200 rows for a volunteer of 20 shelters), and an
-    included template costs about ten times as much a row. Its words are translated once a
-    page (kept with the page's render, like `{% include %}` keeps its templates).
-    """
+def _page_texts(context) -> dict[str, str]:
+    """The words of the space rows, translated once a page (kept with the page's render, as
+    `{% include %}` keeps its templates)."""
     texts = context.render_context.dicts[0].get("space_free_texts")
     if texts is None:
         texts = context.render_context.dicts[0]["space_free_texts"] = _space_texts()
-    badge = format_html(
-        '<span class="badge {}">{}/{} {}</span>',
-        "text-bg-success" if space.free > 0 else "text-bg-danger",
-        space.free,
-        space.places,
-        texts["free"],
-    )
-    stale = is_stale(space.counted_at)
-    if space.counted_at:
-        counted = updated_ago(space.counted_at)
-        if space.counted_by:
-            counted += " " + texts["by"] % {"who": space.counted_by.get_username()}
+    return texts
+
+
+SPACE_FREE = (
+    '<span class="badge text-bg-{colour}">{free}/{places} {free_word}</span>\n'
+    '<small class="{counted_class}">\n{counted}\n</small>\n'
+)
+SPACE_ROW = (
+    '<li class="list-group-item d-flex flex-wrap justify-content-between gap-1">'
+    "<span>{name}</span><span>{free}</span></li>\n"
+)
+
+
+def _space_free_html(space, texts: dict[str, str], ago: dict) -> str:
+    """A space's free/places badge, and when and by whom it was last counted, as HTML.
+
+    Plain string formatting with each value escaped once: My shelters writes it for every
+    space of every shelter (200 rows for a volunteer of 20 shelters), and Django's
+    format_html, or an included template, cost several times the rest of the row. `ago`
+    keeps "updated N minutes ago" by minute for the page (most rows share a few values).
+    """
+    counted_at = space.counted_at
+    stale = is_stale(counted_at)
+    if counted_at:
+        minute = counted_at.replace(second=0, microsecond=0)
+        counted = ago.get(minute)
+        if counted is None:
+            counted = ago[minute] = escape(updated_ago(counted_at))
+        who = space.counted_by_name
+        if who:
+            counted += texts["by"] % {"who": escape(who)}
         if stale:
             counted += texts["stale"]
     else:
         counted = texts["never"]
-    return format_html(
-        '{}\n<small class="{}">\n{}\n</small>\n',
-        badge,
-        "text-danger fw-semibold" if stale else "text-body-secondary",
-        counted,
+    return SPACE_FREE.format(
+        colour="success" if space.free > 0 else "danger",
+        free=space.free,
+        places=space.places,
+        free_word=texts["free"],
+        counted_class="text-danger fw-semibold" if stale else "text-body-secondary",
+        counted=counted,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def space_free(context, space) -> SafeString:
+    """One space's free/places badge and when it was counted (the bed-count page's rows)."""
+    ago = context.render_context.dicts[0].setdefault("space_free_ago", {})
+    return mark_safe(_space_free_html(space, _page_texts(context), ago))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def space_list(context, spaces) -> SafeString:
+    """Every space of a shelter as list items, each with its name and `space_free`; "No spaces
+    yet." for none. Spaces are `shelter.selectors.SpaceRow`s or Space objects."""
+    texts = _page_texts(context)
+    ago = context.render_context.dicts[0].setdefault("space_free_ago", {})
+    if not spaces:
+        return format_html(
+            '<li class="list-group-item text-body-secondary">{}</li>\n', texts["none"]
+        )
+    return mark_safe(  # noqa: S308  (names escaped here, the rest is ours)
+        "".join(
+            SPACE_ROW.format(name=escape(space.name), free=_space_free_html(space, texts, ago))
+            for space in spaces
+        )
     )
 
 

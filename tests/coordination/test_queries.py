@@ -36,15 +36,15 @@ def _seed(size: int, by) -> None:
 def test_waiting_list_queries_do_not_grow(size, as_user, coordinator):
     _seed(size, coordinator)
     client = as_user(coordinator)
-    # 1 session, 2 user, 3-4 coordinator permission (user, group), 5 how many households
-    # wait for a place, 6 a page of them with who registered them, 7 those on the way, 8
-    # their active holds with space and shelter, 9 shelters with free places for the select
-    assert _queries(client, reverse("coordination:waiting")) == 9
-    # + 10 the chosen shelter, 11 its spaces (who fits is worked out in queries 5 and 6)
+    # 1 session, 2 user, 3 coordinator permission (one query), 4 how many households
+    # wait for a place, 5 a page of them with who registered them, 6 those on the way, 7
+    # their active holds with space and shelter, 8 shelters with free places for the select
+    assert _queries(client, reverse("coordination:waiting")) == 8
+    # + 9 the chosen shelter, 10 its spaces (who fits is worked out in queries 4 and 5)
     shelter = ShelterFactory()
-    assert _queries(client, reverse("coordination:waiting"), {"shelter": shelter.pk}) == 11
+    assert _queries(client, reverse("coordination:waiting"), {"shelter": shelter.pk}) == 10
     # another page: the same queries
-    assert _queries(client, reverse("coordination:waiting"), {"page": 2}) == 9
+    assert _queries(client, reverse("coordination:waiting"), {"page": 2}) == 8
 
 
 @pytest.mark.parametrize("size", [2, 15])
@@ -53,27 +53,26 @@ def test_waiting_list_of_a_volunteer_queries_do_not_grow(size, as_user, coordina
     for _ in range(size):
         HouseholdFactory(size=2, registered_by=volunteer, contact_name="Olga")
     client = as_user(volunteer)
-    # 1 session, 2 user, 3-4 permissions (user, group), 5 how many households they may see
-    # wait for a place, 6 a page of them with who registered them, 7 those on the way (none
-    # here: no query for their holds), 8 the spaces of their shelters taking people, 9 the
-    # city's other households waiting for a place, 10 their shelters for the select
-    assert _queries(client, reverse("coordination:waiting")) == 10
-    # a name is not searched among the city's others (not theirs to see): no query 9
-    assert _queries(client, reverse("coordination:waiting"), {"q": "olg"}) == 9
+    # 1 session, 2 user, 3 permissions (one query), 4 how many households they may see
+    # wait for a place, 5 a page of them with who registered them, 6 those on the way (none
+    # here: no query for their holds), 7 the spaces of their shelters taking people, 8 the
+    # city's other households waiting for a place, 9 their shelters for the select
+    assert _queries(client, reverse("coordination:waiting")) == 9
+    # a name is not searched among the city's others (not theirs to see): no query 8
+    assert _queries(client, reverse("coordination:waiting"), {"q": "olg"}) == 8
 
 
 @pytest.mark.parametrize("size", [2, 15])
 def test_find_a_place_queries_do_not_grow(size, as_user, coordinator):
     _seed(size, coordinator)
     household = HouseholdFactory(size=1)
-    # 1 session, 2 user, 3 household, 4-5 permission check (user, group perms),
-    # 6 visibility (coordinator sees all: one exists query), 7 the sums and last count of
-    # the shelters with a space that takes it, 8 those spaces (id, free, shelter's name),
-    # 9 the best of them with their shelter, 10 the household's active hold (where it is on
+    # 1 session, 2 user, 3 household, 4 permission check (one query),
+    # 5 visibility (coordinator sees all: one exists query), 6 the sums and last count of
+    # the shelters with a space that takes it, 7 those spaces (id, free, shelter's name),
+    # 8 the best of them with their shelter, 9 the household's active hold (where it is on
     # its way to)
     assert (
-        _queries(as_user(coordinator), reverse("coordination:find_place", args=[household.pk]))
-        == 10
+        _queries(as_user(coordinator), reverse("coordination:find_place", args=[household.pk])) == 9
     )
 
 
@@ -83,7 +82,7 @@ def test_meals_queries_do_not_grow(size, as_user, coordinator):
     # 1 session, 2 user, 3 offers with remaining portions, provider and shelter, 4-5
     # permissions (user, group), 6 the user's shelters (one list for every claim select),
     # 7 their claims, 8 their claims released by a cancelled offer
-    assert _queries(as_user(coordinator), reverse("coordination:meals")) == 8
+    assert _queries(as_user(coordinator), reverse("coordination:meals")) == 7
 
 
 @pytest.mark.parametrize("size", [2, 15])
@@ -95,11 +94,11 @@ def test_my_meal_offers_queries_do_not_grow(size, as_user, coordinator, meal_pro
         meal_services.meal_claim(
             offer_id=offer.pk, shelter_id=shelter.pk, portions=1, by=coordinator
         )
-    # 1 session, 2 user, 3-4 permissions (user, group), 5 offers of the user's provider with
-    # provider and shelter, 6 their claims with shelter, 7 the user's providers (the heading)
-    assert _queries(as_user(meal_provider), reverse("coordination:meals_mine")) == 7
+    # 1 session, 2 user, 3 permissions (one query), 4 offers of the user's provider with
+    # provider and shelter, 5 their claims with shelter, 6 the user's providers (the heading)
+    assert _queries(as_user(meal_provider), reverse("coordination:meals_mine")) == 6
     # a coordinator sees every provider's offers: the same queries
-    assert _queries(as_user(coordinator), reverse("coordination:meals_mine")) == 7
+    assert _queries(as_user(coordinator), reverse("coordination:meals_mine")) == 6
 
 
 @pytest.mark.parametrize("size", [2, 15])
@@ -111,7 +110,7 @@ def test_household_page_with_its_move_list_queries_do_not_grow(size, as_user, vo
     services.stay_check_in(household_id=household.pk, space_id=space.pk, by=volunteer)
     client = as_user(volunteer)
     url = reverse("coordination:household", args=[household.pk])
-    # 1 session, 2 user, 3 household, 4-5 permissions (user, group), 6 visibility, 7 household
-    # with who registered it, 8 its stays, 9 its holds, 10 may they act there (their role),
-    # 11 is there a space to move to, 12 the spaces that fit (the select)
-    assert _queries(client, url) == 12
+    # 1 session, 2 user, 3 household, 4 permissions (one query), 5 visibility, 6 household
+    # with who registered it, 7 its stays, 8 its holds, 9 may they act there (their role),
+    # 10 is there a space to move to, 11 the spaces that fit (the select)
+    assert _queries(client, url) == 11
