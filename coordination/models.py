@@ -147,6 +147,23 @@ class Household(models.Model):
                 name="coord_household_waiting_idx",
                 condition=Q(status="waiting"),
             ),
+            # The dashboard counts waiting households by size and needs: an index-only scan
+            # of these columns instead of reading every waiting household's row.
+            models.Index(
+                fields=[
+                    "size",
+                    "children",
+                    "has_infant",
+                    "women_children_only",
+                    "has_pets",
+                    "needs_wheelchair",
+                    "needs_medical",
+                    "waiting_since",
+                    "id",
+                ],
+                name="coord_household_needs_idx",
+                condition=Q(status="waiting"),
+            ),
             # The dashboard counts today's arrivals by registration time.
             models.Index(fields=["created_at"], name="coord_household_created_idx"),
             # purge_personal_data looks for households registered long ago, not yet anonymised

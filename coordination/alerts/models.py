@@ -263,6 +263,12 @@ class Alert(models.Model):
                 name="coord_alert_active_city_idx",
                 condition=Q(cleared_at__isnull=True),
             ),
+            # The dashboard counts each shelter's open alerts (one lookup a shelter).
+            models.Index(
+                fields=["shelter"],
+                name="coord_alert_open_shelter_idx",
+                condition=Q(acknowledged_at__isnull=True, grouped_into__isnull=True),
+            ),
             # The coordinators' list and the morning summary read unacknowledged alerts.
             models.Index(
                 fields=["-created_at"],

@@ -179,15 +179,15 @@ def webhooks_for(alert: Alert) -> list[int]:
     )
 
 
-def alerts_open_for(user, *, limit: int = 200) -> list[Alert]:
-    """Unacknowledged alerts a coordinator sees in the app, newest first (shelter loaded).
+def _open_for(user) -> QuerySet[Alert]:
+    """Unacknowledged alerts a coordinator sees in the app (none for anyone else).
 
     Narrowed by the user's in-app subscriptions (alerts of no city always come); without
     one, every alert. Alerts folded into a group alert are left out (the group is there).
     """
     if not is_coordinator(user):
-        return []
-    alerts = Alert.objects.for_coordinators().select_related("shelter")
+        return Alert.objects.none()
+    alerts = Alert.objects.for_coordinators()
     subscriptions = list(
         AlertSubscription.objects.filter(user=user, channel=Channel.IN_APP).prefetch_related(
             "shelters"
@@ -202,7 +202,22 @@ def alerts_open_for(user, *, limit: int = 200) -> list[Alert]:
                 city_scope &= Q(shelter__isnull=True) | Q(shelter_id__in=shelter_ids)
             scope |= city_scope
         alerts = alerts.filter(scope)
+    return alerts
+
+
+def alerts_open_for(user, *, limit: int = 200) -> list[Alert]:
+    """The open alerts a coordinator sees in the app (`_open_for`), newest first, with their
+    shelters."""
+    alerts = _open_for(user).select_related("shelter")
     return list(alerts.order_by("-created_at", "-pk")[:limit])
+
+
+def alerts_open_newest(user, *, shown: int) -> tuple[list[Alert], int]:
+    """The `shown` newest open alerts a coordinator sees, and how many they see in all (the
+    dashboard lists a few and links to the alerts page for the rest)."""
+    alerts = _open_for(user)
+    newest = list(alerts.select_related("shelter").order_by("-created_at", "-pk")[:shown])
+    return newest, alerts.count()
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """The alerts page and the alert admin pages through the test client."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -8,6 +10,7 @@ from django.urls import reverse
 from coordination.alerts import services
 from coordination.alerts.models import Alert, AlertDelivery, Channel
 from coordination.alerts.recipients import AlertSubscription
+from coordination.dashboard.selectors import ALERTS_SHOWN
 from tests.factories import (
     AlertSubscriptionFactory,
     ShelterFactory,
@@ -187,3 +190,25 @@ def test_coordinator_group_may_edit_rules_webhooks_and_the_schedule():
         "django_celery_beat.change_periodictask",
     ]:
         assert coordinator.has_perm(perm), perm
+
+
+def test_the_dashboard_lists_the_newest_open_alerts_and_links_to_all(as_user, coordinator):
+    alerts = [_alert() for _ in range(ALERTS_SHOWN + 2)]
+    alerts[-1].acknowledged_at = alerts[-1].created_at
+    alerts[-1].acknowledged_by = coordinator
+    alerts[-1].save(update_fields=["acknowledged_at", "acknowledged_by"])
+    page = as_user(coordinator).get(reverse("coordination:dashboard"))
+    html = page.content.decode()
+    assert page.context["open_alerts_count"] == ALERTS_SHOWN + 1  # the acknowledged one left out
+    shown = [int(pk) for pk in re.findall(r'data-alert="(\d+)"', html)]
+    newest_open = [a.pk for a in reversed(alerts[:-1])][:ALERTS_SHOWN]
+    assert shown == newest_open
+    assert f"All {ALERTS_SHOWN + 1} open alerts" in html
+    assert reverse("coordination:alerts") in html
+
+
+def test_the_dashboard_has_no_link_to_more_alerts_when_it_shows_them_all(as_user, coordinator):
+    _alert()
+    html = as_user(coordinator).get(reverse("coordination:dashboard")).content.decode()
+    assert html.count('data-alert="') == 1
+    assert "open alerts</a>" not in html
