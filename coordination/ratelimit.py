@@ -385,13 +385,6 @@ def budgets(address: str, client: str | None) -> list[tuple[str, int]]:
     return [("c:" + client, per_minute(settings.PUBLIC_RATE_LIMIT_CLIENT)), ceiling]
 
 
-def offer_budgets(address: str, client: str | None) -> list[tuple[str, int]]:
-    """What a post of the public offer form counts against, besides the public budgets: the
-    client's (its address's without one) OFFER_RATE_LIMIT, and its address's ceiling."""
-    own = ("o:" + (client or address), per_minute(settings.OFFER_RATE_LIMIT))
-    return [own, ("O:" + address, per_minute(settings.OFFER_RATE_LIMIT_ADDRESS))]
-
-
 RATE_SETTINGS = (
     "PUBLIC_RATE_LIMIT_CLIENT",
     "PUBLIC_RATE_LIMIT_NEW",
@@ -440,8 +433,9 @@ class PublicRateLimitMiddleware:
 
 
 def admit_action(request, *, action: str, client_rate: str, address_rate: str) -> int:
-    """A tighter budget of its own for one public action (sending a request for a place,
-    opening a status link), on top of the public budgets above: 0 if served, else seconds.
+    """A tighter budget of its own for one public action (offering a home, sending a request
+    for a place, opening a status link), on top of the public budgets above: 0 if served,
+    else seconds.
 
     Counted per client id (or, without one, per address) and per address, like the public
     budgets; logged-in users are not counted.

@@ -21,7 +21,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from shelter.errors import PlacesBelowTaken, ShelterError
 
 from .. import ratelimit
-from ..clients import client_ip
 from ..models import Stay
 from ..views.dashboard import coordinator_required
 from . import selectors, services
@@ -39,9 +38,12 @@ def offer_form(request):
     form = OfferForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        client = ratelimit.client_id(request)
-        address = ratelimit.address_key(client_ip(request))
-        wait = ratelimit.limiter().admit(ratelimit.offer_budgets(address, client))
+        wait = ratelimit.admit_action(
+            request,
+            action="offer",
+            client_rate=settings.OFFER_RATE_LIMIT,
+            address_rate=settings.OFFER_RATE_LIMIT_ADDRESS,
+        )
         if wait:
             form.is_valid()  # the visitor's answers back, with the reason on top
             form.add_error(
