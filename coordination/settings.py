@@ -265,6 +265,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "request_id": {"()": "django_guid.log_filters.CorrelationId"},
+        "no_secret_paths": {"()": "coordination.log_filters.HideSecretPaths"},
         # A bot refused thousands of times a minute would be thousands of lines: the rate
         # limiter logs once per budget and minute instead (coordination.ratelimit).
         "not_too_many": {
@@ -279,12 +280,12 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "line",
-            "filters": ["request_id"],
+            "filters": ["request_id", "no_secret_paths"],
         },
         "mail_admins": {
             "class": "django.utils.log.AdminEmailHandler",
             "level": "ERROR",
-            "filters": ["request_id"],
+            "filters": ["request_id", "no_secret_paths"],
         },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},

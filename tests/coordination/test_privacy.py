@@ -8,6 +8,7 @@ from django.urls import reverse
 from coordination.asks import services as ask_services
 from coordination.households import services
 from coordination.kit.slips import slip_token
+from coordination.log_filters import HideSecretPaths
 from coordination.models import Household
 from tests.factories import HouseholdFactory
 
@@ -361,3 +362,30 @@ def test_an_online_request_is_seen_in_full_by_coordinators_only(
     assert client.get(reverse("coordination:household", args=[household.pk])).status_code == 403
     detail = as_user(coordinator).get(reverse("coordination:household", args=[household.pk]))
     assert SECRET_NAME in detail.content.decode()
+
+
+def test_log_lines_keep_secret_links_without_their_token(client, caplog):
+    """A wrong or revoked host link, request status link or hold slip is logged as a 404 by
+    Django ("Not Found: <path>"): the lines the configured handlers write name the page,
+    never the token."""
+    handlers = [
+        h
+        for h in logging.getLogger("django.request").handlers + logging.getLogger().handlers
+        if any(isinstance(f, HideSecretPaths) for f in h.filters)
+    ]
+    assert len(handlers) == 3  # the request logger's console and mail, the root's console
+    tokens = {name: f"Secret{name.title()}Token0123456789abcdefghij" for name in SECRET_PAGES}
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        for name, token in tokens.items():
+            assert client.get(reverse(name, args=[token])).status_code in (404, 410)
+    assert len(caplog.records) == len(tokens)
+    for handler in handlers:
+        lines = "\n".join(
+            handler.format(record) for record in caplog.records if handler.filter(record)
+        )
+        for token in tokens.values():
+            assert token not in lines
+        assert "/host/…/" in lines and "/ask/s/…/" in lines and "/slip/…/" in lines
+
+
+SECRET_PAGES = ("host", "ask_status", "hold_slip")
