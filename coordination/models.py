@@ -7,6 +7,7 @@ volunteers of the shelter the household was registered at or stays in (`coordina
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
@@ -182,6 +183,15 @@ class Household(models.Model):
     def code(self) -> str:
         """The household's short reference, "#123" (its id): said on the phone, searched for."""
         return f"#{self.pk}"
+
+    @property
+    def online_ask(self):
+        """Its request for a place if it asked online (coordination/asks), else None: load
+        `ask` with the household (select_related) and this makes no query."""
+        try:
+            return self.ask
+        except ObjectDoesNotExist:
+            return None
 
     @property
     def adults(self) -> int:

@@ -82,9 +82,10 @@ def shelters_for_user(user) -> list[Shelter]:
 
 
 def shelters_to_choose(user) -> QuerySet[Shelter]:
-    """The shelters a user works in, plain, for a select box (every shelter for a coordinator)."""
+    """The shelters a user works in, plain, for a select box (every shelter for a coordinator):
+    their id and name only (a coordinator's select lists 500 of them)."""
     shelters = Shelter.objects.all() if is_coordinator(user) else Shelter.objects.for_member(user)
-    return shelters.order_by("name")
+    return shelters.only("pk", "name").order_by("name")
 
 
 def shelter_with_spaces(shelter_id: int, *, member=None) -> Shelter:

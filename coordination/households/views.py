@@ -343,7 +343,12 @@ def waiting_list(request):
             "page": data.households,
             "page_query": f"&{urlencode(kept)}" if kept else "",
             "fitting": fitting,
-            "shelters": shelters_to_choose(request.user).with_counts(),
+            # (id, name, free places) of each: a coordinator's select lists 500 shelters.
+            "shelters": list(
+                shelters_to_choose(request.user)
+                .with_counts()
+                .values_list("pk", "name", "total_free")
+            ),
         },
     )
 
