@@ -149,30 +149,28 @@
       logOut(form);
       return;
     }
-    // Sent online, a form goes as without JavaScript, kept as "sending" first: if the network
-    // fails it (connected but nothing gets through), the worker keeps it waiting (sw.js).
+    // Online, the form goes as without JavaScript, a copy kept as "sending": if the network
+    // fails it (connected, but nothing gets through), the worker makes it wait (sw.js).
+    // Only a form carrying its submission id (as every data-offline form does) is kept, so
+    // the copy and the form that went are one change to the server.
     var away = offline();
-    if (!form.hasAttribute("data-offline") || form.dataset.going) return;
-    if (!away && !(navigator.serviceWorker && navigator.serviceWorker.controller)) return;
-    event.preventDefault();
-    var submitter = event.submitter;
-    var data = new FormData(form, submitter);
+    if (!form.hasAttribute("data-offline") || event.defaultPrevented) return;
+    var sw = navigator.serviceWorker && navigator.serviceWorker.controller;
+    if (!away && !(sw && form.querySelector("input[name=submission]"))) return;
+    var data = new FormData(form, event.submitter);
     var id = data.get("submission") || crypto.randomUUID();
     data.set("submission", id);
-    q.save({
+    var kept = q.save({
       id: id, user: user, url: form.action || location.href, at: Date.now(),
       body: new URLSearchParams(data).toString(), label: label(form),
       state: away ? "waiting" : "sending",
-    }).then(function () {
-      var field = form.querySelector("input[name=submission]");
-      if (!away) {
-        form.dataset.going = "1";
-        return form.requestSubmit(submitter);
-      }
-      if (field) field.value = crypto.randomUUID(); // the next change is a change of its own
-      later();
-      return show();
     });
+    if (!away) return;
+    event.preventDefault();
+    var field = form.querySelector("input[name=submission]");
+    if (field) field.value = crypto.randomUUID(); // the next change is a change of its own
+    later();
+    kept.then(show);
   });
 
   list.addEventListener("click", function (event) {

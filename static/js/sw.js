@@ -94,26 +94,42 @@ function fromShell(request) {
   });
 }
 
-// A form the page queued as "sending" (static/js/offline.js) and let go as usual: once the
-// server answers, the page it gives is the answer and the entry goes. If the network fails
-// or carries nothing for 8 s, the change waits like one made offline (the server may have
-// had it: its submission id is applied once), and the page it came from is shown again.
+// A form sent online goes as it would without this worker, and the page's answer is the
+// server's. The page kept a copy of a data-offline form ("sending", static/js/offline.js):
+// if the network fails it or carries nothing for 8 s, that change waits in the queue like
+// one made offline (the server may have had it: its submission id is applied once), and the
+// page it came from is shown again. Answered, the copy goes.
 function posted(request) {
-  return request.clone().text().then(function (body) {
-    var id = new URLSearchParams(body).get("submission");
-    return id && offlineQueue.get(id);
-  }).catch(function () {}).then(function (entry) {
-    if (!entry || entry.state !== "sending") return fetch(request);
-    return offlineQueue.timed(request, {}).then(function (res) {
-      return offlineQueue.drop(entry.id).then(function () { return res; });
-    }, function () {
+  var stop = new AbortController();
+  var id = request.clone().text().then(function (body) {
+    return new URLSearchParams(body).get("submission");
+  }).catch(noop);
+  var network = fetch(request, { signal: stop.signal });
+  var timer;
+  var slow = new Promise(function (resolve) { timer = setTimeout(resolve, 8000); });
+  function copy() {
+    return id.then(function (i) { return i && offlineQueue.get(i); }).then(function (e) {
+      return e && e.state === "sending" ? e : null;
+    }).catch(noop);
+  }
+  function failed() {
+    return copy().then(function (entry) {
+      if (!entry) return network; // not kept by the page: as without this worker
+      stop.abort();
       var back = request.referrer && new URL(request.referrer).origin === self.location.origin
         ? request.referrer : request.url;
       return offlineQueue.save(Object.assign(entry, { state: "waiting" })).then(function () {
         return Response.redirect(back, 303);
       });
     });
+  }
+  var answered = network.then(function (res) {
+    clearTimeout(timer);
+    return copy().then(function (entry) {
+      return entry && offlineQueue.drop(entry.id);
+    }).then(function () { return res; });
   });
+  return Promise.race([answered, slow.then(failed)]).catch(failed);
 }
 
 // From the network; the kept copy when it fails, or when it has carried nothing for 8 s (a
