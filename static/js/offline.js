@@ -134,10 +134,16 @@
 
   // Logging out deletes everything kept here: first the waiting changes are sent if they
   // can be, and a change still not sent is lost only if the volunteer says so.
+  var leaving = false; // a second tap while the first still tries to send
   function logOut(form) {
+    if (leaving) return;
+    leaving = true;
     send().then(mine, mine).then(function (entries) {
       var unsent = entries.filter(function (e) { return e.state !== "refused"; }).length;
-      if (unsent && !confirm(section.dataset.unsent.replace("%(n)s", unsent))) return;
+      if (unsent && !confirm(section.dataset.unsent.replace("%(n)s", unsent))) {
+        leaving = false;
+        return;
+      }
       return forget().catch(function () {}).then(function () { form.submit(); });
     });
   }
@@ -182,7 +188,7 @@
   function fresh(result) {
     // A kept page's figures are old: once every change is sent, the page as it is now (once,
     // although both this page and the worker may say so).
-    if (result !== "done" || root.dataset.from !== "cache" || reloading) return;
+    if (result !== "done" || root.dataset.from !== "cache" || reloading || leaving) return;
     reloading = true;
     location.reload();
   }

@@ -206,15 +206,23 @@ def _abort_posts(context, path: str):
     """A connection that says it is online and carries no form: every POST to `path` fails,
     the page's and the service worker's alike. Returns what puts the connection right."""
 
+    aborted = []
+
     def cut(route):
         if route.request.method == "POST":
+            aborted.append(route.request.url)
             route.abort("connectionfailed")
         else:
             route.continue_()
 
     matcher = _at(path)
     context.route(matcher, cut)
-    return lambda: context.unroute(matcher, cut)
+
+    def undo():
+        context.unroute(matcher, cut)
+
+    undo.aborted = aborted  # the POSTs failed so far
+    return undo
 
 
 def _log_out(page) -> None:
@@ -271,8 +279,11 @@ def test_logging_out_online_sends_the_waiting_changes_first_without_asking(gym, 
     _count_offline(page, gym["space"], 12)
     cut = _abort_posts(page.context, path)
     go_online(page.context)  # the page tries at once, and fails
-    page.wait_for_timeout(1000)
-    assert queue(page)[0]["state"] == "waiting"
+    for _ in range(100):
+        if cut.aborted:
+            break
+        page.wait_for_timeout(100)
+    assert cut.aborted and queue(page)[0]["state"] == "waiting"
     cut()  # now it would get through
     asked = []
     page.on("dialog", lambda d: (asked.append(d.message), d.dismiss()))
@@ -374,7 +385,10 @@ def _sync(cdp, page) -> None:
         if registrations:
             break
         page.wait_for_timeout(100)
-    (registration,) = [r for r in registrations if not r.get("isDeleted")]
+    # Each enabling lists them again (and earlier listeners hear it too): one per id.
+    live = {r["registrationId"]: r for r in registrations if not r.get("isDeleted")}
+    assert len(live) == 1, registrations
+    (registration,) = live.values()
     cdp.send(
         "ServiceWorker.dispatchSyncEvent",
         {
@@ -481,6 +495,11 @@ def test_a_sync_after_a_new_login_sends_with_the_new_session_and_token(gym, phon
     cut = _abort_posts(context, path)
     log_in(page, gym["url"], "aigerim", path)
     page.wait_for_selector("#offline-list li.offline-waiting")
+    for _ in range(100):  # the page tried and failed
+        if cut.aborted:
+            break
+        page.wait_for_timeout(100)
+    assert cut.aborted and not _volunteer_events(gym["space"]).exists()
     page.close()
     cut()
     _sync(cdp, blank)  # (Chromium may have tried again by itself: the worker too)
@@ -529,3 +548,24 @@ def test_a_count_saved_online_still_goes_as_a_plain_form_and_leaves_nothing_queu
     assert page.locator("#offline-queue").is_hidden()
     (event,) = _volunteer_events(gym["space"])
     assert event.after == 12
+
+
+def test_a_check_in_the_network_fails_while_online_waits_on_the_page_it_came_from(gym, phone):
+    UserFactory(username="dana", groups=["Coordinator"], is_staff=True)
+    household = HouseholdFactory(size=3)
+    page = phone("ru-RU")
+    path = f"/households/{household.pk}/place/"
+    log_in(page, gym["url"], "dana", path)
+    wait_until_kept(page, path)
+    cut = _abort_posts(page.context, f"/households/{household.pk}/check-in/")
+    page.click("form[action$='/check-in/'] button")
+    page.wait_for_selector("#offline-list li.offline-waiting")
+    assert page.url.endswith(path)  # back on the page it was sent from, not an error page
+    assert household.code in page.locator("#offline-list").inner_text()
+    assert not Stay.objects.filter(household=household).exists()
+
+    cut()
+    page.goto(gym["url"] + path)
+    wait_until_sent(page)
+    assert Stay.objects.filter(household=household).count() == 1
+    assert Space.objects.get(pk=gym["space"].pk).occupied == 13
