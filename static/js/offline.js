@@ -1,8 +1,10 @@
 // The offline app, page side. Registers the service worker (static/js/sw.js); shows the
 // "offline: figures as of" banner; keeps a form marked data-offline in IndexedDB when there
-// is no connection (with its submission id, so the server applies it once) and sends it when
-// the connection returns, with the current CSRF token. Nothing here decides a business rule:
-// the server answers each sent change as it would the form (JSON: {ok, message}).
+// is no connection (with its submission id, so the server applies it once), and a copy of
+// one sent online in case the network fails it; sends them when the connection returns, by
+// the rule in static/js/queue.js that the worker's Background Sync follows too; asks before
+// a logout would lose changes not sent. Nothing here decides a business rule: the server
+// answers each sent change as it would the form (JSON: {ok, message}).
 (function () {
   "use strict";
   var root = document.body;
@@ -11,7 +13,6 @@
   var section = document.getElementById("offline-queue");
   var list = document.getElementById("offline-list");
   var count = document.getElementById("offline-count");
-  var sending = false;
 
   function offline() {
     return !navigator.onLine || root.dataset.from === "cache";
@@ -48,6 +49,8 @@
 
   function show() {
     return mine().then(function (entries) {
+      // A form sent online just now is the page's business, not yet the list's.
+      entries = entries.filter(function (e) { return e.state !== "sending"; });
       var waiting = entries.filter(function (e) { return e.state === "waiting"; }).length;
       list.textContent = "";
       entries.forEach(function (e) {
@@ -207,12 +210,14 @@
   }
   // Another user's changes are never shown or sent here, and not kept either. A logged-out
   // page (an expired session's login) keeps them: the same user sends them after logging in.
-  // A change still "sending" lost its page and its answer with no worker to see them: it is
-  // sent again (the server applies it once).
+  // A change "sending" for over 30 s (not one another tab is sending now) lost its answer
+  // with no worker to see it (stopped, updated): it is sent again (applied once anyway).
   q.all().then(function (all) {
     return Promise.all(all.map(function (e) {
       if (user !== "anon" && e.user !== user) return q.drop(e.id);
-      if (e.state === "sending") return q.save(Object.assign(e, { state: "waiting" }));
+      if (e.state === "sending" && e.at < Date.now() - 30000) {
+        return q.save(Object.assign(e, { state: "waiting" }));
+      }
     }));
   }).then(show).then(send).then(sent);
 })();

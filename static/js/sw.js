@@ -136,9 +136,11 @@ function posted(request) {
 // copy kept is better than a blank screen; the network's page is still kept when it comes).
 function navigate(event) {
   var request = event.request;
-  var network = fetch(request);
+  var timer;
+  var network = fetch(request).finally(function () { clearTimeout(timer); });
   event.waitUntil(network.then(function (res) { return remember(res, request.url); }, noop));
-  var slow = new Promise(function (resolve) { setTimeout(resolve, 8000); }).then(function () {
+  var slow = new Promise(function (resolve) { timer = setTimeout(resolve, 8000); });
+  slow = slow.then(function () {
     return fromCache(request.url).then(function (hit) { return hit.ok ? hit : network; });
   });
   return Promise.race([network, slow]).catch(function () { return fromCache(request.url); });
