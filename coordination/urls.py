@@ -92,6 +92,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("sw.js", offline.service_worker, name="service_worker"),
     path("manifest.webmanifest", offline.manifest, name="manifest"),
+    # static/js/queue.js asks it by this address (the worker cannot reverse a URL).
+    path("offline/state", offline.sending_state, name="offline_state"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]

@@ -4,20 +4,29 @@ from functools import cache
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-SERVICE_WORKER = settings.BASE_DIR / "static" / "js" / "sw.js"
+from .keys import offline_user_key
+
+# The worker, then the queue and its one sending rule (queue.js; the worker's "use strict"
+# covers both): the page loads the same queue.js from /static/, so both send by one code.
+SERVICE_WORKER = [settings.BASE_DIR / "static" / "js" / name for name in ("sw.js", "queue.js")]
+
+
+def _read_service_worker() -> bytes:
+    return b"\n".join(path.read_bytes() for path in SERVICE_WORKER)
 
 
 @cache
 def _service_worker_source() -> bytes:
-    return SERVICE_WORKER.read_bytes()
+    return _read_service_worker()
 
 
 @require_GET
@@ -25,7 +34,7 @@ def _service_worker_source() -> bytes:
 def service_worker(request):
     """Served from /sw.js (not /static/, whose names are hashed and cached for a year): the
     browser checks it for updates, and its scope is the whole site."""
-    source = SERVICE_WORKER.read_bytes() if settings.DEBUG else _service_worker_source()
+    source = _read_service_worker() if settings.DEBUG else _service_worker_source()
     response = HttpResponse(source, content_type="text/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/"
     return response
@@ -54,3 +63,14 @@ def manifest(request):
         content_type="application/manifest+json",
         json_dumps_params={"ensure_ascii": False},
     )
+
+
+@require_GET
+@never_cache
+def sending_state(request):
+    """Asked before changes kept offline are sent (static/js/queue.js), by the page or by the
+    service worker, which can read no cookie: whose session this is (a change is sent only
+    under its own user's session) and the CSRF token of the current cookie. Asked anew at
+    every sending, so after a new login (Django rotates the token) the changes go with the
+    new one. Same-origin only, like the token in every page's forms: no CORS header here."""
+    return JsonResponse({"user": offline_user_key(request.user), "csrf": get_token(request)})

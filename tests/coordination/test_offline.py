@@ -27,7 +27,7 @@ def test_the_service_worker_is_served_at_the_root_fresh_and_as_javascript(client
 def test_the_service_worker_and_the_offline_code_fit_in_10_kb_compressed():
     code = b"".join(
         (settings.BASE_DIR / "static" / "js" / name).read_bytes()
-        for name in ("sw.js", "offline.js")
+        for name in ("sw.js", "queue.js", "offline.js")
     )
     assert len(gzip.compress(code, compresslevel=9)) <= 10 * 1024
 
@@ -119,3 +119,51 @@ def test_a_refused_count_from_the_phone_says_which_row_and_why(as_user, voluntee
     assert (
         not OccupancyEvent.objects.filter(space__shelter=shelter).exclude(submission=None).exists()
     )
+
+
+def test_the_service_worker_carries_the_shared_sending_rule_and_background_sync(client):
+    source = client.get("/sw.js").content
+    assert source.index(b'addEventListener("sync"') < source.index(b"var offlineQueue")
+    assert source.startswith(b"// The offline app's service worker")  # its "use strict" first
+    assert reverse("offline_state") == "/offline/state"  # the address queue.js asks
+
+
+def test_the_sending_state_names_the_session_user_and_a_token_that_passes_csrf(volunteer, shelter):
+    from django.test import Client
+
+    phone = Client(enforce_csrf_checks=True)
+    phone.force_login(volunteer)
+    state = phone.get(reverse("offline_state"))
+    assert state.status_code == 200
+    assert "no-store" in state["Cache-Control"]  # never an old token from a cache
+    assert "Access-Control-Allow-Origin" not in state  # for this site's pages only
+    assert state.json()["user"] == offline_user_key(volunteer)
+    # A change sent the way the worker sends it: the token only in the header.
+    url = reverse("shelter:detail", args=[shelter.pk])
+    data = _count(shelter, uuid.uuid4(), 3)
+    refused = phone.post(url, data, **JSON)
+    assert refused.status_code == 403  # without the token: Django's CSRF check
+    sent = phone.post(url, data, HTTP_X_CSRFTOKEN=state.json()["csrf"], **JSON)
+    assert sent.status_code == 200 and sent.json()["ok"] is True
+
+
+def test_after_a_new_login_the_sending_state_gives_the_new_token(volunteer, shelter):
+    from django.test import Client
+
+    phone = Client(enforce_csrf_checks=True)
+    phone.force_login(volunteer)
+    old = phone.get(reverse("offline_state")).json()["csrf"]
+    phone.logout()
+    phone.force_login(volunteer)  # a new CSRF cookie, as after the login form (rotated)
+    new = phone.get(reverse("offline_state")).json()["csrf"]
+    url = reverse("shelter:detail", args=[shelter.pk])
+    stale = phone.post(url, _count(shelter, uuid.uuid4(), 3), HTTP_X_CSRFTOKEN=old, **JSON)
+    assert stale.status_code == 403
+    fresh = phone.post(url, _count(shelter, uuid.uuid4(), 3), HTTP_X_CSRFTOKEN=new, **JSON)
+    assert fresh.status_code == 200
+
+
+def test_the_sending_state_of_a_visitor_is_anonymous(client):
+    state = client.get(reverse("offline_state"))
+    assert state.json()["user"] == "anon" and state.json()["csrf"]
+    assert client.post(reverse("offline_state")).status_code == 405
