@@ -65,6 +65,7 @@ EXPECTED = {
     "healthz": ("get", {}, OPEN),
     "service_worker": ("get", {}, OPEN),
     "manifest": ("get", {}, OPEN),
+    "offline_state": ("get", {}, OPEN),  # whose session this is and its CSRF token: no data
     "readyz": ("get", {}, OPEN),
     "login": ("get", {}, {"anonymous": "ok", **dict.fromkeys(ROLES[1:], 302)}),
     "logout": ("post", {}, dict.fromkeys(ROLES, 302)),
