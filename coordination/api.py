@@ -8,7 +8,8 @@ import json
 from datetime import date, datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
@@ -227,6 +228,23 @@ def hxl_rows(shelters):
     yield [tag for _name, tag, _value in HXL_COLUMNS]
     for shelter in shelters:
         yield [value(shelter) for _name, _tag, value in HXL_COLUMNS]
+
+
+def api_index(request):
+    """/api/v1/ itself (the About page names it): what there is to read, with its address."""
+    return JsonResponse(
+        {
+            "title": api.title,
+            "description": api.description,
+            "shelters": reverse("api:shelters"),
+            "shelter": reverse("api:shelters") + "{shelter_id}/",
+            "meals": reverse("api:meals"),
+            "version": reverse("api:version"),
+            "shelters_hxl_csv": reverse("shelters_csv"),
+            "openapi": reverse("api:openapi-json"),
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 def shelters_csv(request):

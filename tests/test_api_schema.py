@@ -35,3 +35,14 @@ def test_every_api_operation_conforms_to_its_schema(settings):
             case.call_and_validate(headers={"Accept-Encoding": "identity"})
 
         conforms()
+
+
+@pytest.mark.django_db
+def test_the_api_address_itself_lists_what_there_is_to_read(client):
+    """The About page names /api/v1/: it answers with the addresses, not a 404."""
+    index = client.get("/api/v1/")
+    assert index.status_code == 200
+    links = index.json()
+    for name in ("shelters", "meals", "version", "shelters_hxl_csv", "openapi"):
+        assert client.get(links[name]).status_code == 200, name
+    assert links["shelter"] == "/api/v1/shelters/{shelter_id}/"

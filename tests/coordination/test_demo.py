@@ -7,6 +7,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from coordination.demo import LOGINS
+from coordination.management.commands.demo import Command
 from shelter.models import OccupancyEvent, Shelter, Space
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,3 +86,46 @@ def test_demo_reads_like_a_city_flats_by_street_and_providers_with_their_own_log
         form = client.get(reverse("coordination:meal_new")).context["form"]
         assert form.initial["provider"] == provider.pk
         client.logout()
+
+
+def _served_at(addrport: str, settings, monkeypatch, **environ) -> str:
+    """What `demo <addrport>` sets before serving; the settings as the fixture restores them."""
+    for name in ("DEBUG", "SITE_URL", "ALLOWED_HOSTS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    settings.DEBUG, settings.SITE_URL = True, "http://127.0.0.1:8000"
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+    out = StringIO()
+    Command(stdout=out)._serve_as_the_product(addrport)
+    return out.getvalue()
+
+
+def test_the_demo_serves_without_debug_pages_and_links_to_where_it_serves(settings, monkeypatch):
+    _served_at("127.0.0.1:8123", settings, monkeypatch)
+    assert settings.DEBUG is False  # the app's own 404 and 500 pages, no list of every URL
+    assert settings.SITE_URL == "http://127.0.0.1:8123"  # the poster's QR codes, hold slips
+    assert settings.ALLOWED_HOSTS == ["127.0.0.1", "localhost", "[::1]"]
+    _served_at("8124", settings, monkeypatch)
+    assert settings.SITE_URL == "http://127.0.0.1:8124"
+
+
+def test_the_demo_on_every_address_takes_any_host_and_says_what_links_use(settings, monkeypatch):
+    said = _served_at("0.0.0.0:8000", settings, monkeypatch)
+    assert settings.ALLOWED_HOSTS == ["*"]
+    assert settings.SITE_URL == "http://127.0.0.1:8000"
+    assert "set SITE_URL" in said
+
+
+def test_the_environment_wins_over_the_demos_choices(settings, monkeypatch):
+    _served_at(
+        "0.0.0.0:8000",
+        settings,
+        monkeypatch,
+        DEBUG="true",
+        SITE_URL="https://shelters.example",
+        ALLOWED_HOSTS="shelters.example",
+    )
+    assert settings.DEBUG is True
+    assert settings.SITE_URL == "http://127.0.0.1:8000"  # as configured (the env was read at start)
+    assert settings.ALLOWED_HOSTS == ["127.0.0.1", "localhost", "[::1]"]

@@ -22,6 +22,9 @@ from coordination.demo import LOGINS, load_demo_data
 
 logger = logging.getLogger(__name__)
 
+# `demo 0.0.0.0:8000`: served on every address of the machine, for phones on its network.
+EVERY_ADDRESS = ("0.0.0.0", "::")  # noqa: S104
+
 # Uralsk: the people arriving and most volunteers read Russian first.
 DEMO_LANGUAGE = "ru"
 
@@ -80,6 +83,7 @@ class Command(BaseCommand):
         if no_serve:
             return
         self._serve_collected_static()
+        self._serve_as_the_product(addrport)
         worker = self._start_worker(language)
         try:
             call_command("runserver", addrport, use_reloader=False)
@@ -96,6 +100,28 @@ class Command(BaseCommand):
         # Read when runserver builds its handler, after this.
         settings.WHITENOISE_USE_FINDERS = False
         settings.WHITENOISE_AUTOREFRESH = False
+
+    def _serve_as_the_product(self, addrport: str) -> None:
+        """The demo is tried as the product, by anyone who can reach it: its error pages are
+        the app's own, never Django's debug pages (which list every URL of the site and show
+        tracebacks), unless DEBUG is set in the environment. The links the app writes for
+        paper and for sharing (the poster's QR codes, a hold slip: SITE_URL) point at the
+        address served, unless SITE_URL is set. Read per request, so set before serving."""
+        host, _sep, port = addrport.rpartition(":")
+        host = host.strip("[]") or "127.0.0.1"
+        if "DEBUG" not in os.environ:
+            settings.DEBUG = False
+        every_address = host in EVERY_ADDRESS
+        if every_address and "ALLOWED_HOSTS" not in os.environ:
+            settings.ALLOWED_HOSTS = ["*"]  # reached by this machine's address on the network
+        if "SITE_URL" not in os.environ:
+            shown = "127.0.0.1" if every_address else host
+            settings.SITE_URL = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}"
+            if shown != host:
+                self.stdout.write(
+                    f"Printed and shared links use {settings.SITE_URL}: set SITE_URL to the "
+                    "address phones reach this machine at."
+                )
 
     def _site_language(self) -> str:
         """Russian unless LANGUAGE_CODE is set: for the pages of a browser asking for no
