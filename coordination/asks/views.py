@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from shelter.errors import ShelterError
@@ -31,23 +32,32 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def ask_new(request):
-    """/ask/: the form; sending it puts the group on the waiting list and opens its status."""
+    """/ask/: the form; sending it puts the group on the waiting list and opens its status.
+
+    Only a request that would be saved counts against ASK_RATE_LIMIT_*: a family correcting
+    a mistake never uses up the budget of the next family on the same connection (the
+    public budgets still count every post). Refused, the form comes back with what was typed.
+    """
     form = AskForm(request.POST or None)
-    if request.method == "POST":
+    if request.method == "POST" and form.is_valid():
         wait = admit_action(
             request,
             action="ask",
             client_rate=settings.ASK_RATE_LIMIT_CLIENT,
             address_rate=settings.ASK_RATE_LIMIT_ADDRESS,
         )
-        if wait:
-            return rate_limited(request, retry_after=wait)
-        if form.is_valid():
+        if not wait:
             created = services.ask_create(
                 household=form.save(commit=False), where_now=form.cleaned_data["where_now"]
             )
             url = reverse("ask_status", args=[created.token]) + "?new=1"
             return _private(HttpResponseRedirect(url))  # our own path, built here
+        form.add_error(
+            None, _("Too many requests from your connection. Wait a minute and send again.")
+        )
+        response = render(request, "coordination/asks/ask_new.html", {"form": form}, status=429)
+        response["Retry-After"] = str(wait)
+        return _private(response)
     return _private(render(request, "coordination/asks/ask_new.html", {"form": form}))
 
 

@@ -37,26 +37,24 @@ def offer_form(request):
     """Offer a room or a flat: no login; a confirmation with a reference code."""
     form = OfferForm(request.POST or None)
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and not form.is_valid():
+        status = 400
+    elif request.method == "POST":
+        # Only an offer that would be saved counts: corrections never use up the budget.
         wait = ratelimit.admit_action(
             request,
             action="offer",
             client_rate=settings.OFFER_RATE_LIMIT,
             address_rate=settings.OFFER_RATE_LIMIT_ADDRESS,
         )
-        if wait:
-            form.is_valid()  # the visitor's answers back, with the reason on top
-            form.add_error(
-                None,
-                _("Too many offers from your connection. Wait a minute and send again."),
-            )
-            status = 429
-        elif form.is_valid():
+        if not wait:
             submitted = services.offer_submit(data=form.offer_data())
             receipt = signing.dumps([submitted.offer.code, submitted.updated], salt=RECEIPT_SALT)
             return HttpResponseRedirect(reverse("offer_sent") + "?" + urlencode({"r": receipt}))
-        else:
-            status = 400
+        form.add_error(
+            None, _("Too many offers from your connection. Wait a minute and send again.")
+        )
+        status = 429
     return render(request, "coordination/offers/offer_form.html", {"form": form}, status=status)
 
 

@@ -267,8 +267,23 @@ def test_sending_is_rate_limited_per_client(client, settings):
     client.get(reverse("ask"), HTTP_ACCEPT="text/html")  # the browser gets its client id
     assert _ask(client).status_code == 302
     assert _ask(client).status_code == 302
-    refused = _ask(client)
+    refused = _ask(client, contact_name="Dana")
     assert refused.status_code == 429 and refused["Retry-After"]
+    assert Ask.objects.count() == 2
+    # The form comes back as typed, with the reason on top: nothing to type again.
+    html = refused.content.decode()
+    assert "Too many requests from your connection" in html
+    assert 'value="Dana"' in html
+
+
+def test_mistakes_corrected_do_not_use_up_the_connections_requests(client, settings):
+    """A family fixing its typos never blocks the next family on the same Wi-Fi."""
+    settings.ASK_RATE_LIMIT_CLIENT = "2/m"
+    client.get(reverse("ask"), HTTP_ACCEPT="text/html")
+    for mistake in ({"size": "0"}, {"size": "99"}, {"children": "5"}, {"size": "0"}):
+        assert _ask(client, **mistake).status_code == 200
+    assert _ask(client).status_code == 302
+    assert _ask(client).status_code == 302
     assert Ask.objects.count() == 2
 
 
