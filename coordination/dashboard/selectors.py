@@ -156,7 +156,6 @@ class Dashboard:
 # that reads all of them (and out of the GROUP BY that carries every column read).
 NOT_ON_THE_DASHBOARD = (
     "host",
-    "phone",
     "public_notes",
     "has_showers",
     "has_kitchen",

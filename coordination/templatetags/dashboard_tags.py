@@ -200,8 +200,10 @@ def _could_go_to(group, panel_url, texts: dict) -> SafeString:
         return texts["no_fit"]
     parts = []
     for s in group.shelters:
+        # A no-break space: the free places never go to the next line without their shelter
+        # (a phone's narrow column broke them apart).
         part = format_html(
-            '<a href="{}">{}</a> ({})', panel_url(s.pk), s.name, localize(s.largest_free)
+            '<a href="{}">{}</a>\u00a0({})', panel_url(s.pk), s.name, localize(s.largest_free)
         )
         if s.is_stale:
             part += format_html(

@@ -1,16 +1,19 @@
 """The dashboard, its shelter panel and the admin's lists make a fixed number of queries,
 whatever the number of shelters, spaces, households, events and meals."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from coordination.alerts.models import AlertKind, AlertLevel
 from coordination.alerts.services import alert_raise
 from coordination.meals import services as meal_services
 from shelter import services as shelter_services
-from shelter.models import MembershipRole, OccupancyReason
+from shelter.models import MembershipRole, OccupancyReason, Space
 from tests.factories import (
     HouseholdFactory,
     MealOfferFactory,
@@ -20,6 +23,8 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+STALE = timedelta(days=2)
 
 
 def _seed(size: int, by) -> list:
@@ -31,6 +36,8 @@ def _seed(size: int, by) -> list:
             shelter_services.occupancy_change(
                 space_id=space.pk, delta=number % 10, reason=OccupancyReason.COUNT, by=by
             )
+        if number % 3 == 1:  # counted two days ago: "could go to" shows it stale, with its phone
+            Space.objects.filter(shelter=shelter).update(counted_at=timezone.now() - STALE)
         shelter_services.shelter_member_assign(
             shelter_id=shelter.pk, user=UserFactory(), role=MembershipRole.VOLUNTEER, by=by
         )
