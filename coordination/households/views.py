@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from shelter.access import member_shelter_ids
+from shelter.access import is_coordinator, member_shelter_ids
 from shelter.errors import ShelterError, SpaceFull
 from shelter.models import Shelter, Space
 from shelter.redirects import redirect_next
@@ -334,6 +334,10 @@ def waiting_list(request):
         request.user, fitting_shelter=fitting, search=search, page=request.GET.get("page")
     )
     kept = {key: request.GET[key] for key in ("q", "shelter") if request.GET.get(key)}
+    # (id, name, free places) of each: a coordinator's select lists 500 shelters.
+    shelters = list(
+        shelters_to_choose(request.user).with_counts().values_list("pk", "name", "total_free")
+    )
     return render(
         request,
         "coordination/waiting_list.html",
@@ -343,12 +347,10 @@ def waiting_list(request):
             "page": data.households,
             "page_query": f"&{urlencode(kept)}" if kept else "",
             "fitting": fitting,
-            # (id, name, free places) of each: a coordinator's select lists 500 shelters.
-            "shelters": list(
-                shelters_to_choose(request.user)
-                .with_counts()
-                .values_list("pk", "name", "total_free")
-            ),
+            "shelters": shelters,
+            "can_register": access.can_register_households(request.user),
+            # a meal provider, or a volunteer not assigned yet: say why the list is empty
+            "unassigned": not shelters and not is_coordinator(request.user),
         },
     )
 

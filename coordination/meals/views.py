@@ -27,6 +27,13 @@ from .models import MealClaim, MealOffer
 @login_required
 def meals_today(request):
     """Current offers with remaining portions; claim and release for the user's shelters."""
+    return _meals_page(request)
+
+
+def _meals_page(request, refused: MealClaimForm | None = None, refused_offer=None):
+    """The meals page; with a `refused` claim form of the offer `refused_offer`, that offer's
+    form shows it as typed, each message by its field (and in the summary on top). An offer
+    no longer listed (cancelled, ended meanwhile) has its messages on top of the page."""
     now = timezone.now()
     offers = list(selectors.meal_offers_current(now))
     shelters = list(shelters_to_choose(request.user))
@@ -34,6 +41,11 @@ def meals_today(request):
     for offer in offers:
         offer.my_claims = claims.get(offer.pk, [])
         offer.claim_submission = uuid.uuid4()  # the claim form's one-time token
+        offer.claim_form = refused if offer.pk == getattr(refused_offer, "pk", None) else None
+    if refused is not None and not any(offer.claim_form for offer in offers):
+        for errors in refused.errors.values():
+            messages.error(request, f"{refused_offer.provider}: {' '.join(errors)}")
+        refused = None  # told on top: not a form of this page
     return render(
         request,
         "coordination/meals_today.html",
@@ -42,6 +54,7 @@ def meals_today(request):
             "shelters": shelters,  # one select per offer, drawn from this one list
             "cancelled": selectors.meal_cancellations_for(shelters, now),
             "can_offer": access.can_offer_meals(request.user),
+            "refused_claim": refused,  # for the error summary on top
         },
     )
 
@@ -52,12 +65,14 @@ def meal_claim(request, pk: int):
     offer = get_object_or_404(MealOffer.objects.select_related("provider"), pk=pk)
     shelters = shelters_to_choose(request.user)
     form = MealClaimForm(
-        request.POST, shelters=shelters, remaining=offer.remaining_portions, prefix=f"offer-{pk}"
+        request.POST,
+        shelters=shelters,
+        remaining=offer.remaining_portions,
+        prefix=f"offer-{pk}",
+        auto_id="%s",  # the ids the page's claim forms have: the summary links to them
     )
     if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, f"{offer.provider}: {' '.join(errors)}")
-        return redirect("coordination:meals")
+        return _meals_page(request, refused=form, refused_offer=offer)
     try:
         claim = services.meal_claim(
             offer_id=offer.pk,
@@ -69,7 +84,8 @@ def meal_claim(request, pk: int):
     except ClaimAlreadySaved as exc:
         messages.info(request, f"{offer.provider}: {exc.message}")  # a retry: nothing twice
     except ShelterError as exc:
-        messages.error(request, f"{offer.provider}: {exc.message}")
+        form.add_error(None, exc.message)  # refused under the lock (taken meanwhile, closed)
+        return _meals_page(request, refused=form, refused_offer=offer)
     else:
         messages.success(
             request,

@@ -4,6 +4,7 @@ Coordinators only (permission shelter.coordinate): anonymous users are sent to t
 page, everyone else gets 403. Every action and every export is audited.
 """
 
+import itertools
 from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlencode
@@ -154,8 +155,17 @@ def dashboard_member_remove(request, pk: int):
     return _back(request, shelter_id)
 
 
-def _csv_response(lines, filename: str, *, stream: bool = False) -> HttpResponse:
+# Excel on Windows reads a CSV as the local code page unless it starts with a byte-order mark:
+# the coordinators' files open with Cyrillic names readable. The HXL file goes without one,
+# byte for byte the public file, for the tools that read it.
+EXCEL_BOM = "\ufeff"
+
+
+def _csv_response(
+    lines, filename: str, *, stream: bool = False, for_excel: bool = True
+) -> HttpResponse:
     response_class = StreamingHttpResponse if stream else HttpResponse
+    lines = itertools.chain([EXCEL_BOM] if for_excel else [], lines)
     body = lines if stream else "".join(lines)
     response = response_class(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -184,7 +194,7 @@ def export_shelters_hxl(request):
     services.export_record(
         by=request.user, export="shelters-hxl.csv", filters=filters.as_dict(), rows=len(rows) - 2
     )
-    return _csv_response(csv_lines(rows), "shelters-hxl.csv")
+    return _csv_response(csv_lines(rows), "shelters-hxl.csv", for_excel=False)
 
 
 @coordinator_required

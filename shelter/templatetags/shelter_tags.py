@@ -131,11 +131,15 @@ def space_list(context, spaces) -> SafeString:
 
 
 @register.simple_tag
-def shelter_options(shelters) -> SafeString:
+def shelter_options(shelters, chosen=None) -> SafeString:
     """`<option>`s of the shelters, for a page showing the same select many times (a claim
-    form per meal offer): written once, not once per select."""
+    form per meal offer): written once, not once per select; `chosen` (an id, as posted)
+    is selected, for the one form sent back refused."""
+    chosen = str(chosen) if chosen not in (None, "") else None
     return format_html_join(
-        "", '<option value="{}">{}</option>', ((s.pk, s.name) for s in shelters)
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((s.pk, " selected" if str(s.pk) == chosen else "", s.name) for s in shelters),
     )
 
 

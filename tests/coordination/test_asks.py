@@ -341,3 +341,20 @@ def test_cancelling_twice_says_the_request_is_closed(client):
     again = client.post(reverse("ask_cancel", args=[token]))
     assert again.status_code == 409
     assert "This request is closed already: nothing was changed." in again.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "too_few", "too_many"),
+    [
+        ("ru", "Введите число не меньше 1.", "Введите число не больше"),
+        ("kk", "Кемінде 1 болатын сан енгізіңіз.", "Ең көбі"),
+    ],
+)
+def test_numbers_out_of_range_are_told_plainly_in_russian_and_kazakh(
+    client, language, too_few, too_many
+):
+    """Not Django's "Убедитесь, что это значение больше либо равно 1." (our vendor catalog)."""
+    client.cookies["django_language"] = language
+    assert too_few in _ask(client, size="0").content.decode()
+    assert too_many in _ask(client, size="100000").content.decode()
+    assert not Ask.objects.exists()

@@ -43,7 +43,7 @@ def city(shelter, other_shelter, coordinator):
 def _rows(response) -> list[list[str]]:
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    return list(csv.reader(io.StringIO(body.decode())))
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
 
 
 def _assert_no_personal_data(response) -> None:
@@ -230,3 +230,15 @@ def test_the_public_hxl_file_defuses_formulas(client):
 def _records(response, skip: int = 0) -> list[dict]:
     rows = _rows(response)
     return [dict(zip(rows[0], row, strict=True)) for row in rows[1 + skip :]]
+
+
+def test_coordinators_files_open_in_excel_with_cyrillic_and_hxl_stays_byte_for_byte(
+    client, as_user, coordinator, city
+):
+    """A byte-order mark first: Excel on Windows then reads UTF-8 (Cyrillic names), not the
+    local code page. The HXL file is the public one exactly, for the tools that read it."""
+    staff = as_user(coordinator)
+    for name in ("coordination:export_shelters", "coordination:export_history"):
+        assert staff.get(reverse(name)).content.startswith(b"\xef\xbb\xbf"), name
+    hxl = staff.get(reverse("coordination:export_shelters_hxl")).content
+    assert hxl == client.get(reverse("shelters_csv")).content

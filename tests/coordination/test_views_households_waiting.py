@@ -335,3 +335,17 @@ def test_who_fits_in_the_database_is_who_fits_by_the_python_rules(shelter_rules)
     for household in Household.objects.annotate(fits=household_fits(shelter, spaces)):
         expected = any(space_takes(space.free, shelter, household) for space in spaces)
         assert household.fits == expected, household.__dict__
+
+
+def test_a_meal_provider_is_told_why_the_list_is_empty_and_offered_no_registration(
+    as_user, meal_provider
+):
+    html = as_user(meal_provider).get(reverse("coordination:waiting")).content.decode()
+    assert "You are not assigned to any shelter" in html
+    assert reverse("coordination:register") not in html  # they may not register (403)
+
+
+def test_a_volunteer_sees_the_registration_and_no_such_note(as_user, volunteer):
+    html = as_user(volunteer).get(reverse("coordination:waiting")).content.decode()
+    assert "You are not assigned to any shelter" not in html
+    assert reverse("coordination:register") in html

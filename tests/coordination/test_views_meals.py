@@ -186,3 +186,37 @@ def test_a_claim_without_its_token_is_refused_with_a_message(as_user, volunteer,
     )
     assert "This form is out of date: reload the page and claim again" in response.content.decode()
     assert not MealClaim.objects.exists()
+
+
+def test_a_refused_claim_comes_back_by_its_field_as_typed(as_user, volunteer, shelter):
+    """Not a banner on top with the number gone: the message by the portions field, the
+    shelter and the number as chosen, the summary on top linking to the field."""
+    offer = MealOfferFactory(portions=10)
+    response = as_user(volunteer).post(
+        reverse("coordination:meal_claim", args=[offer.pk]), _claim(offer, shelter, "11")
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    field = f"offer-{offer.pk}-portions"
+    assert f'id="{field}" required value="11" aria-invalid="true"' in html
+    assert f'<div class="invalid-feedback d-block" id="{field}-error">Only 10' in html
+    assert f'href="#{field}"' in html  # the error summary's link to it
+    assert f'<option value="{shelter.pk}" selected>' in html
+    offer.refresh_from_db()
+    assert offer.claimed == 0
+
+
+def test_a_claim_refused_under_the_lock_says_why_by_its_offer(as_user, volunteer, shelter):
+    offer = MealOfferFactory(portions=10)
+    client = as_user(volunteer)
+    page = client.get(reverse("coordination:meals")).content.decode()
+    token = re.search(rf'name="offer-{offer.pk}-submission" value="([^"]+)"', page).group(1)
+    MealOffer.objects.filter(pk=offer.pk).update(cancelled_at=timezone.now())  # meanwhile
+    response = client.post(
+        reverse("coordination:meal_claim", args=[offer.pk]),
+        _claim(offer, shelter, "4", submission=token),
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This meal offer was cancelled by its provider." in html  # on top: it is not listed
+    assert not MealClaim.objects.exists()
