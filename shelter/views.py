@@ -112,15 +112,38 @@ def _save_counts(request, shelter, forms, submission) -> bool:
         else:
             form.add_error(exc.field, exc.message)
         return False
-    messages.success(request, _count_summary(forms, events))
+    summary, merged = _count_summary(forms, events)
+    # A row someone else changed meanwhile is a warning: the figure is not the one typed.
+    (messages.warning if merged else messages.success)(request, summary)
     return True
 
 
-def _count_summary(forms, events) -> str:
+def _count_summary(forms, events) -> tuple[str, bool]:
+    """What the save changed, row by row; and whether a row ended other than typed (another
+    volunteer's change to it, saved since the page was opened, was kept too: the form sends
+    the difference from what was seen)."""
     lines = []
+    merged = False
     for form, event in zip(forms, events, strict=True):
         data = form.cleaned_data
         if not form.changes():
+            continue
+        if (event.after, event.places) != (data["occupied"], data["places"]):
+            merged = True
+            lines.append(
+                _(
+                    "%(space)s: you entered %(entered)d occupied of %(entered_places)d places, "
+                    "but another volunteer changed it since you opened the page: it is now "
+                    "%(after)d of %(places)d. Count again if that is not right."
+                )
+                % {
+                    "space": form.space.name,
+                    "entered": data["occupied"],
+                    "entered_places": data["places"],
+                    "after": event.after,
+                    "places": event.places,
+                }
+            )
             continue
         line = _("%(space)s: occupied %(before)d → %(after)d") % {
             "space": form.space.name,
@@ -132,12 +155,10 @@ def _count_summary(forms, events) -> str:
                 "before": data["seen_places"],
                 "after": event.places,
             }
-        if (event.after, event.places) != (data["occupied"], data["places"]):
-            line += " " + _("(another volunteer's change was kept too)")
         lines.append(line)
     if not lines:
-        return _("Counts confirmed, nothing changed.")
-    return _("Saved.") + " " + "; ".join(lines)
+        return _("Counts confirmed, nothing changed."), False
+    return _("Saved.") + " " + "; ".join(lines), merged
 
 
 @login_required

@@ -143,6 +143,29 @@ def test_volunteer_saves_counts_and_sees_what_changed(as_user, volunteer, shelte
     assert "places 20 → 22" in text
 
 
+def test_a_count_someone_changed_meanwhile_warns_with_both_figures(as_user, volunteer, shelter):
+    """Two phones count the same room: B saves 33 (from 32), then A, who saw 32, saves 31.
+    The form sends the difference, so both changes are kept (32): A is warned, with what
+    A typed and what it is now, not told "32 → 32"."""
+    space = shelter.spaces.order_by("name").first()
+    Space.objects.filter(pk=space.pk).update(occupied=32, places=40)
+    space.refresh_from_db()
+    seen_by_a = _count_data(shelter, **{f"space-{space.pk}-occupied": 31})
+    as_user(volunteer).post(
+        reverse("shelter:detail", args=[shelter.pk]),
+        _count_data(shelter, **{f"space-{space.pk}-occupied": 33}),
+    )
+    response = as_user(volunteer).post(
+        reverse("shelter:detail", args=[shelter.pk]), seen_by_a, follow=True
+    )
+    space.refresh_from_db()
+    assert space.occupied == 32
+    text = response.content.decode()
+    assert "you entered 31 occupied of 40 places, but another volunteer changed it" in text
+    assert "it is now 32 of 40" in text
+    assert 'class="alert alert-warning"' in text
+
+
 def test_a_retried_count_post_is_not_applied_twice(as_user, volunteer, shelter):
     space = shelter.spaces.first()
     data = _count_data(shelter, **{f"space-{space.pk}-occupied": 2})
