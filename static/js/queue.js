@@ -61,10 +61,18 @@ var offlineQueue = (function () {
   // server error). changed() after each answer. One sender at a time, page or worker (Web
   // Locks where the browser has them); the server would apply a change sent twice once.
   function send(user, changed) {
+    function waiting(entries) {
+      return entries.some(function (e) { return e.state === "waiting"; });
+    }
     function run() {
-      return timed(STATE, { credentials: "same-origin" }).then(function (res) {
-        return res.json();
+      // Nothing waiting (every page view but a few): no request at all.
+      return mine(user).then(function (entries) {
+        if (!waiting(entries)) return null;
+        return timed(STATE, { credentials: "same-origin" }).then(function (res) {
+          return res.json();
+        });
       }).then(function (session) {
+        if (session === null) return "done";
         if (session.user !== user) return "login";
         return mine(user).then(function next(entries) {
           var entry = entries.shift();

@@ -576,3 +576,27 @@ def test_a_check_in_the_network_fails_while_online_waits_on_the_page_it_came_fro
     wait_until_sent(page)
     assert Stay.objects.filter(household=household).count() == 1
     assert Space.objects.get(pk=gym["space"].pk).occupied == 13
+
+
+def test_pages_with_nothing_waiting_ask_the_server_nothing_more(gym, phone):
+    """The queue asks /offline/state only when a change waits: a volunteer's page views are
+    not doubled (and a bad network not burdened) by an empty queue."""
+    page = phone("ru-RU")
+    path = f"/shelters/{gym['shelter'].pk}/"
+    log_in(page, gym["url"], "aigerim", path)
+    wait_until_kept(page, path)
+    asked = []
+    page.context.on("request", lambda r: asked.append(r.url) if "/offline/state" in r.url else None)
+    for _ in range(3):
+        page.reload()
+        page.wait_for_load_state("networkidle")
+    assert asked == []
+    # With a change waiting, the page asks before sending it, and sends it once.
+    go_offline(page.context)
+    page.reload()
+    _count_offline(page, gym["space"], 12)
+    with page.expect_navigation():  # sent, then the kept page makes way for today's
+        go_online(page.context)
+    wait_until_sent(page)
+    assert any("/offline/state" in url for url in asked)
+    assert _volunteer_events(gym["space"]).count() == 1
