@@ -229,3 +229,14 @@ def test_provider_names_are_unique_whatever_the_case(cafe):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         MealProvider.objects.create(name="café dastarkhan")
+
+
+def test_a_meal_providers_menu_leaves_out_shelters_and_households(
+    as_user, meal_provider, volunteer
+):
+    """Their work is meals: no "My shelters" or "Waiting list" that would say nobody waits."""
+    provider_page = as_user(meal_provider).get(reverse("coordination:meals_mine")).content
+    volunteer_page = as_user(volunteer).get(reverse("coordination:meals")).content
+    for link in (reverse("shelter:mine"), reverse("coordination:waiting")):
+        assert f'href="{link}"'.encode() not in provider_page
+        assert f'href="{link}"'.encode() in volunteer_page
