@@ -70,3 +70,43 @@ def test_going_back_gives_each_offer_its_providers_name():
         assert offer.provider == "Café Dastarkhan"
     finally:
         _migrate(_leaves())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sessions_from_before_the_one_query_backend_stay_logged_in(client):
+    """A session naming Django's ModelBackend is moved to the project's backend: the user is
+    still logged in after the upgrade, and back again when the migration is reversed."""
+    from django.contrib.auth import BACKEND_SESSION_KEY
+    from django.contrib.sessions.models import Session
+    from django.urls import reverse
+
+    from coordination.sessions import SessionStore
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="aigerim", groups=["Volunteer"])
+    before = ("coordination", "0016_dashboard_indexes")
+    _migrate([before])
+    try:
+        session = SessionStore()
+        session.update(
+            {
+                "_auth_user_id": str(user.pk),
+                BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                "_auth_user_hash": user.get_session_auth_hash(),
+            }
+        )
+        session.create()
+    finally:
+        _migrate(_leaves())
+    stored = Session.objects.get(session_key=session.session_key).get_decoded()
+    assert (
+        stored[BACKEND_SESSION_KEY] == "coordination.accounts.backends.OneQueryPermissionsBackend"
+    )
+    client.cookies["sessionid"] = session.session_key
+    assert client.get(reverse("shelter:mine")).status_code == 200  # not sent to the login
+    _migrate([before])
+    try:
+        back = Session.objects.get(session_key=session.session_key).get_decoded()
+        assert back[BACKEND_SESSION_KEY] == "django.contrib.auth.backends.ModelBackend"
+    finally:
+        _migrate(_leaves())

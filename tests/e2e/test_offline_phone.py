@@ -352,13 +352,20 @@ def test_an_expired_session_asks_to_log_in_again_then_sends_the_queue(gym, phone
     assert event.after == 12
 
 
-def test_a_queued_check_in_into_a_space_that_filled_meanwhile_is_reported_not_applied(gym, phone):
+def _coordinator_finding_a_place(gym, phone):
+    """A coordinator on a waiting household's "find a place" page, kept for offline use:
+    (page, household, path)."""
     UserFactory(username="dana", groups=["Coordinator"], is_staff=True)
     household = HouseholdFactory(size=3)
     page = phone("ru-RU")
     path = f"/households/{household.pk}/place/"
     log_in(page, gym["url"], "dana", path)
     wait_until_kept(page, path)
+    return page, household, path
+
+
+def test_a_queued_check_in_into_a_space_that_filled_meanwhile_is_reported_not_applied(gym, phone):
+    page, household, _path = _coordinator_finding_a_place(gym, phone)
     go_offline(page.context)
     page.reload()
     page.click("form[action$='/check-in/'] button")
@@ -558,12 +565,7 @@ def test_a_count_saved_online_still_goes_as_a_plain_form_and_leaves_nothing_queu
 
 
 def test_a_check_in_the_network_fails_while_online_waits_on_the_page_it_came_from(gym, phone):
-    UserFactory(username="dana", groups=["Coordinator"], is_staff=True)
-    household = HouseholdFactory(size=3)
-    page = phone("ru-RU")
-    path = f"/households/{household.pk}/place/"
-    log_in(page, gym["url"], "dana", path)
-    wait_until_kept(page, path)
+    page, household, path = _coordinator_finding_a_place(gym, phone)
     cut = _abort_posts(page.context, f"/households/{household.pk}/check-in/")
     page.click("form[action$='/check-in/'] button")
     page.wait_for_selector("#offline-list li.offline-waiting")
