@@ -55,6 +55,16 @@ def gym(live_server):
     return {"url": live_server.url, "shelter": shelter, "space": space}
 
 
+def _volunteer_on_the_bed_count(gym, phone):
+    """A volunteer logged in on a Russian phone at the gym's bed count, kept for offline use:
+    (page, path)."""
+    page = phone("ru-RU")
+    path = f"/shelters/{gym['shelter'].pk}/"
+    log_in(page, gym["url"], "aigerim", path)
+    wait_until_kept(page, path)
+    return page, path
+
+
 def _count_offline(page, space, occupied: int) -> None:
     page.fill(f"#id_space-{space.pk}-occupied", str(occupied))
     page.click("#bed-count .save-bar button")
@@ -75,10 +85,7 @@ def _wait_for_events(page, space, n: int) -> None:
 
 
 def test_a_count_made_offline_waits_survives_a_reload_and_is_sent_once(gym, phone):
-    page = phone("ru-RU")
-    path = f"/shelters/{gym['shelter'].pk}/"
-    log_in(page, gym["url"], "aigerim", path)
-    wait_until_kept(page, path)
+    page, path = _volunteer_on_the_bed_count(gym, phone)
 
     go_offline(page.context)
     page.reload()
@@ -178,10 +185,7 @@ def test_the_public_page_opens_offline_with_its_age(gym, phone):
 
 
 def test_a_refused_count_is_shown_with_why_and_kept_until_dismissed(gym, phone):
-    page = phone("ru-RU")
-    path = f"/shelters/{gym['shelter'].pk}/"
-    log_in(page, gym["url"], "aigerim", path)
-    wait_until_kept(page, path)
+    page, _path = _volunteer_on_the_bed_count(gym, phone)
     go_offline(page.context)
     page.reload()
     _count_offline(page, gym["space"], 45)  # 40 places: the server refuses it on arrival
@@ -303,10 +307,7 @@ def test_logging_out_online_sends_the_waiting_changes_first_without_asking(gym, 
 
 
 def test_another_user_never_sees_the_kept_pages_nor_sends_the_queue(gym, phone):
-    page = phone("ru-RU")
-    path = f"/shelters/{gym['shelter'].pk}/"
-    log_in(page, gym["url"], "aigerim", path)
-    wait_until_kept(page, path)
+    page, path = _volunteer_on_the_bed_count(gym, phone)
     go_offline(page.context)
     page.reload()
     _count_offline(page, gym["space"], 12)
@@ -328,10 +329,7 @@ def test_another_user_never_sees_the_kept_pages_nor_sends_the_queue(gym, phone):
 
 
 def test_an_expired_session_asks_to_log_in_again_then_sends_the_queue(gym, phone):
-    page = phone("ru-RU")
-    path = f"/shelters/{gym['shelter'].pk}/"
-    log_in(page, gym["url"], "aigerim", path)
-    wait_until_kept(page, path)
+    page, path = _volunteer_on_the_bed_count(gym, phone)
     go_offline(page.context)
     page.reload()
     _count_offline(page, gym["space"], 12)
@@ -428,11 +426,8 @@ def _posts_seen(context, path: str) -> list[str]:
 
 
 def test_a_count_queued_offline_is_sent_by_background_sync_with_no_page_open(gym, phone):
-    page = phone("ru-RU")
+    page, path = _volunteer_on_the_bed_count(gym, phone)
     context = page.context
-    path = f"/shelters/{gym['shelter'].pk}/"
-    log_in(page, gym["url"], "aigerim", path)
-    wait_until_kept(page, path)
     go_offline(context)
     page.reload()
     _count_offline(page, gym["space"], 12)
@@ -460,11 +455,8 @@ def test_a_count_queued_offline_is_sent_by_background_sync_with_no_page_open(gym
 
 
 def test_the_page_and_background_sync_sending_together_apply_the_count_once(gym, phone):
-    page = phone("ru-RU")
+    page, path = _volunteer_on_the_bed_count(gym, phone)
     context = page.context
-    path = f"/shelters/{gym['shelter'].pk}/"
-    log_in(page, gym["url"], "aigerim", path)
-    wait_until_kept(page, path)
     go_offline(context)
     page.reload()
     _count_offline(page, gym["space"], 12)
@@ -483,11 +475,8 @@ def test_the_page_and_background_sync_sending_together_apply_the_count_once(gym,
 
 
 def test_a_sync_after_a_new_login_sends_with_the_new_session_and_token(gym, phone):
-    page = phone("ru-RU")
+    page, path = _volunteer_on_the_bed_count(gym, phone)
     context = page.context
-    path = f"/shelters/{gym['shelter'].pk}/"
-    log_in(page, gym["url"], "aigerim", path)
-    wait_until_kept(page, path)
     go_offline(context)
     page.reload()
     _count_offline(page, gym["space"], 12)
@@ -523,10 +512,7 @@ def test_a_sync_after_a_new_login_sends_with_the_new_session_and_token(gym, phon
 
 
 def test_a_count_saved_online_that_the_network_fails_waits_and_is_sent_once(gym, phone):
-    page = phone("ru-RU")
-    path = f"/shelters/{gym['shelter'].pk}/"
-    log_in(page, gym["url"], "aigerim", path)
-    wait_until_kept(page, path)
+    page, path = _volunteer_on_the_bed_count(gym, phone)
     cut = _abort_posts(page.context, path)  # "connected", but no form gets through
 
     page.fill(f"#id_space-{gym['space'].pk}-occupied", "12")
@@ -549,10 +535,7 @@ def test_a_count_saved_online_that_the_network_fails_waits_and_is_sent_once(gym,
 
 
 def test_a_count_saved_online_still_goes_as_a_plain_form_and_leaves_nothing_queued(gym, phone):
-    page = phone("ru-RU")
-    path = f"/shelters/{gym['shelter'].pk}/"
-    log_in(page, gym["url"], "aigerim", path)
-    wait_until_kept(page, path)
+    page, _path = _volunteer_on_the_bed_count(gym, phone)
     page.fill(f"#id_space-{gym['space'].pk}-occupied", "12")
     with page.expect_navigation():
         page.click("#bed-count .save-bar button")
@@ -583,10 +566,7 @@ def test_a_check_in_the_network_fails_while_online_waits_on_the_page_it_came_fro
 def test_pages_with_nothing_waiting_ask_the_server_nothing_more(gym, phone):
     """The queue asks /offline/state only when a change waits: a volunteer's page views are
     not doubled (and a bad network not burdened) by an empty queue."""
-    page = phone("ru-RU")
-    path = f"/shelters/{gym['shelter'].pk}/"
-    log_in(page, gym["url"], "aigerim", path)
-    wait_until_kept(page, path)
+    page, _path = _volunteer_on_the_bed_count(gym, phone)
     asked = []
     page.context.on("request", lambda r: asked.append(r.url) if "/offline/state" in r.url else None)
     for _ in range(3):
