@@ -104,12 +104,37 @@ def shelter_with_spaces(shelter_id: int, *, member=None) -> Shelter:
     return shelter
 
 
-def shelter_recent_events(shelter_id: int, limit: int = RECENT_EVENTS) -> list[OccupancyEvent]:
-    return list(
+@dataclass(frozen=True, slots=True)
+class RecentChange:
+    """A line of a shelter's history as its page shows it, read as plain values."""
+
+    at: datetime
+    space_name: str
+    reason: str
+    before: int
+    after: int
+    places_before: int
+    places: int
+    by_name: str | None
+
+
+def shelter_recent_events(shelter_id: int, limit: int = RECENT_EVENTS) -> list[RecentChange]:
+    """The shelter's latest changes, newest first."""
+    rows = (
         OccupancyEvent.objects.filter(shelter_id=shelter_id)
-        .select_related("space", "by")
-        .order_by("-at", "-id")[:limit]
+        .order_by("-at", "-id")
+        .values_list(
+            "at",
+            "space__name",
+            "reason",
+            "before",
+            "after",
+            "places_before",
+            "places",
+            "by__username",
+        )[:limit]
     )
+    return [RecentChange(*row) for row in rows]
 
 
 HISTORY_HOURS = 7 * 24  # the longest chart: a week, by the hour

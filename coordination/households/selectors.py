@@ -383,6 +383,22 @@ def household_detail(household_id: int) -> Household:
     )
 
 
+# What the section shows of a household on its way: its name, size and needs, and where it
+# was registered (household_tags.household_summary and household_registered).
+SECTION_HOUSEHOLD_FIELDS = (
+    "contact_name",
+    "size",
+    "children",
+    "women_children_only",
+    "has_infant",
+    "has_pets",
+    "needs_wheelchair",
+    "needs_medical",
+    "registered_by",
+    "registered_at",
+)
+
+
 @dataclass
 class ShelterArrivals:
     """What the receiving shelter's page shows of households (coordination's section)."""
@@ -396,10 +412,20 @@ def shelter_arrivals(shelter_id: int, *, now: datetime) -> ShelterArrivals:
     """Queries: 1 the active holds with household, who registered it and where, the space and
     who made the hold; 2 the check-outs of the last CHECK_OUT_UNDO_MINUTES still undoable."""
     minutes = settings.CHECK_OUT_UNDO_MINUTES
+    # Only the columns the section shows: a row of six joined models built in full cost more
+    # than the rest of the shelter's page.
     expected = (
         Hold.objects.filter(space__shelter_id=shelter_id, status=HoldStatus.ACTIVE)
         .select_related(
-            "household__registered_by", "household__registered_at", "space__shelter", "created_by"
+            "household__registered_by", "household__registered_at", "space", "created_by"
+        )
+        .only(
+            "expires_at",
+            "space__name",
+            "created_by__username",
+            *(f"household__{field}" for field in SECTION_HOUSEHOLD_FIELDS),
+            "household__registered_by__username",
+            "household__registered_at__name",
         )
         .order_by("expires_at", "pk")
     )
@@ -407,6 +433,9 @@ def shelter_arrivals(shelter_id: int, *, now: datetime) -> ShelterArrivals:
         Stay.objects.check_outs_undoable(since=now - timedelta(minutes=minutes))
         .filter(space__shelter_id=shelter_id)
         .select_related("space", "household", "checked_out_by")
+        .only(
+            "people", "checked_out_at", "household__id", "space__name", "checked_out_by__username"
+        )
         .order_by("-checked_out_at", "-pk")
     )
     return ShelterArrivals(

@@ -6,10 +6,13 @@ from html import escape
 from django import template
 from django.conf import settings
 from django.utils import timezone
-from django.utils.formats import localize
+from django.utils.formats import date_format, localize
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
+
+from ..links import pk_url
+from ..models import OccupancyReason
 
 register = template.Library()
 
@@ -30,7 +33,10 @@ def percent_of(part: int, whole: int) -> int:
 @register.filter
 def updated_ago(moment) -> str:
     """ "updated 12 minutes ago", from our own catalogs (Django's lack Kazakh for this)."""
-    minutes = int((timezone.now() - moment).total_seconds() // 60)
+    return _updated_ago_text(int((timezone.now() - moment).total_seconds() // 60))
+
+
+def _updated_ago_text(minutes: int) -> str:
     if minutes < 1:
         return gettext("updated just now")
     if minutes < 60:
@@ -54,13 +60,67 @@ def _space_texts() -> dict[str, str]:
     }
 
 
-def _page_texts(context) -> dict[str, str]:
-    """The words of the space rows, translated once a page (kept with the page's render, as
-    `{% include %}` keeps its templates)."""
-    texts = context.render_context.dicts[0].get("space_free_texts")
-    if texts is None:
-        texts = context.render_context.dicts[0]["space_free_texts"] = _space_texts()
-    return texts
+class _SpaceRowWriter:
+    """Writes space rows for one page: the words translated once, the moment of the page
+    read once, and "updated N minutes ago" written once per N (most rows share a few)."""
+
+    def __init__(self):
+        self.texts = _space_texts()
+        self.now = timezone.now()
+        self.stale_after = timedelta(hours=settings.SHELTER_STALE_AFTER_HOURS)
+        self.ago: dict[int, str] = {}
+
+    @classmethod
+    def for_page(cls, context) -> "_SpaceRowWriter":
+        """The page's writer (kept with the page's render, as `{% include %}` keeps its
+        templates)."""
+        render_context = context.render_context.dicts[0]
+        writer = render_context.get(cls)
+        if writer is None:
+            writer = render_context[cls] = cls()
+        return writer
+
+    def free_html(self, space) -> str:
+        """A space's free/places badge, and when and by whom it was last counted, as HTML.
+
+        Plain string formatting with each value escaped once: My shelters writes it for every
+        space of every shelter (200 rows for a volunteer of 20 shelters), and Django's
+        format_html, or an included template, cost several times the rest of the row.
+        """
+        texts = self.texts
+        counted_at = space.counted_at
+        if counted_at:
+            age = self.now - counted_at
+            stale = age > self.stale_after
+            minutes = int(age.total_seconds() // 60)
+            counted = self.ago.get(minutes)
+            if counted is None:
+                counted = self.ago[minutes] = escape(_updated_ago_text(minutes))
+            who = space.counted_by_name
+            if who:
+                counted += texts["by"] % {"who": escape(who)}
+            if stale:
+                counted += texts["stale"]
+        else:
+            stale = True
+            counted = texts["never"]
+        return SPACE_FREE.format(
+            colour="success" if space.free > 0 else "danger",
+            free=space.free,
+            places=space.places,
+            free_word=texts["free"],
+            counted_class="text-danger fw-semibold" if stale else "text-body-secondary",
+            counted=counted,
+        )
+
+    def list_html(self, spaces) -> str:
+        """Every space of a shelter as list items; "No spaces yet." for none."""
+        if not spaces:
+            return NO_SPACES.format(escape(self.texts["none"]))
+        return "".join(
+            SPACE_ROW.format(name=escape(space.name), free=self.free_html(space))
+            for space in spaces
+        )
 
 
 SPACE_FREE = (
@@ -71,63 +131,57 @@ SPACE_ROW = (
     '<li class="list-group-item d-flex flex-wrap justify-content-between gap-1">'
     "<span>{name}</span><span>{free}</span></li>\n"
 )
-
-
-def _space_free_html(space, texts: dict[str, str], ago: dict) -> str:
-    """A space's free/places badge, and when and by whom it was last counted, as HTML.
-
-    Plain string formatting with each value escaped once: My shelters writes it for every
-    space of every shelter (200 rows for a volunteer of 20 shelters), and Django's
-    format_html, or an included template, cost several times the rest of the row. `ago`
-    keeps "updated N minutes ago" by minute for the page (most rows share a few values).
-    """
-    counted_at = space.counted_at
-    stale = is_stale(counted_at)
-    if counted_at:
-        minute = counted_at.replace(second=0, microsecond=0)
-        counted = ago.get(minute)
-        if counted is None:
-            counted = ago[minute] = escape(updated_ago(counted_at))
-        who = space.counted_by_name
-        if who:
-            counted += texts["by"] % {"who": escape(who)}
-        if stale:
-            counted += texts["stale"]
-    else:
-        counted = texts["never"]
-    return SPACE_FREE.format(
-        colour="success" if space.free > 0 else "danger",
-        free=space.free,
-        places=space.places,
-        free_word=texts["free"],
-        counted_class="text-danger fw-semibold" if stale else "text-body-secondary",
-        counted=counted,
-    )
+NO_SPACES = '<li class="list-group-item text-body-secondary">{}</li>\n'
 
 
 @register.simple_tag(takes_context=True)
 def space_free(context, space) -> SafeString:
     """One space's free/places badge and when it was counted (the bed-count page's rows)."""
-    ago = context.render_context.dicts[0].setdefault("space_free_ago", {})
-    return mark_safe(_space_free_html(space, _page_texts(context), ago))  # noqa: S308
+    return mark_safe(_SpaceRowWriter.for_page(context).free_html(space))  # noqa: S308
 
 
 @register.simple_tag(takes_context=True)
 def space_list(context, spaces) -> SafeString:
     """Every space of a shelter as list items, each with its name and `space_free`; "No spaces
     yet." for none. Spaces are `shelter.selectors.SpaceRow`s or Space objects."""
-    texts = _page_texts(context)
-    ago = context.render_context.dicts[0].setdefault("space_free_ago", {})
-    if not spaces:
-        return format_html(
-            '<li class="list-group-item text-body-secondary">{}</li>\n', texts["none"]
+    html = _SpaceRowWriter.for_page(context).list_html(spaces)
+    return mark_safe(html)  # noqa: S308  (names escaped there, the rest is ours)
+
+
+SHELTER_CARD = """
+  <div class="card mb-3">
+    <div class="card-header d-flex justify-content-between align-items-center">
+      <a class="fw-semibold fs-5 list-link" href="{url}">{name}</a>
+      <span><span class="badge status-{status}">{status_label}</span> \
+<strong>{free}/{places}</strong> {free_word}</span>
+    </div>
+    <ul class="list-group list-group-flush">
+      {spaces}
+    </ul>
+  </div>
+"""
+
+
+@register.simple_tag(takes_context=True)
+def shelter_cards(context, shelters) -> SafeString:
+    """My shelters' cards: each shelter's name (a link to its bed count), status, free places
+    and its spaces (`space_rows`, see shelter.selectors.shelters_for_user)."""
+    writer = _SpaceRowWriter.for_page(context)
+    detail_url = pk_url("shelter:detail")
+    html = "".join(
+        SHELTER_CARD.format(
+            url=detail_url(shelter.pk),
+            name=escape(shelter.name),
+            status=escape(shelter.status),
+            status_label=escape(shelter.status_label),
+            free=localize(shelter.total_free),
+            places=localize(shelter.total_places),
+            free_word=writer.texts["free"],
+            spaces=writer.list_html(shelter.space_rows),
         )
-    return mark_safe(  # noqa: S308  (names escaped here, the rest is ours)
-        "".join(
-            SPACE_ROW.format(name=escape(space.name), free=_space_free_html(space, texts, ago))
-            for space in spaces
-        )
+        for shelter in shelters
     )
+    return mark_safe(html)  # noqa: S308  (names escaped here, the rest is ours)
 
 
 @register.simple_tag
@@ -212,8 +266,7 @@ def bed_count_rows(context, forms) -> SafeString:
 
     Written in Python, the same HTML the template's loop wrote: it was most of the page's
     time, with Django's widget templates for the hidden inputs and a lookup per value."""
-    texts = _page_texts(context)
-    ago = context.render_context.dicts[0].setdefault("space_free_ago", {})
+    writer = _SpaceRowWriter.for_page(context)
     rows = []
     for form in forms:
         hidden = []
@@ -230,7 +283,7 @@ def bed_count_rows(context, forms) -> SafeString:
             BED_COUNT_ROW.format(
                 invalid=" border-danger" if form.errors else "",
                 name=escape(form.space.name),
-                free=_space_free_html(form.space, texts, ago),
+                free=writer.free_html(form.space),
                 hidden="".join(hidden),
                 errors="".join(
                     f'<div class="text-danger">{escape(e)}</div>' for e in form.non_field_errors()
@@ -240,3 +293,54 @@ def bed_count_rows(context, forms) -> SafeString:
             )
         )
     return mark_safe("".join(rows))  # noqa: S308  (every value escaped above)
+
+
+RECENT_CHANGE = (
+    '\n  <li class="list-group-item">\n'
+    '    <time datetime="{iso}">{when}</time> · {space} ·\n'
+    "    {reason}:\n"
+    "    {change}\n"
+    "    {places}\n"
+    "    {by}\n"
+    "  </li>\n"
+)
+NO_CHANGES = '\n  <li class="list-group-item text-body-secondary">{}</li>\n'
+
+
+def _recent_change_html(event, reasons: dict[str, str]) -> str:
+    """One history row: when, which space, why, the count and places before and after, who."""
+    before, after = event.before, event.after
+    if before != after:
+        change = f"{localize(before)} → {localize(after)}"
+    elif event.places_before == event.places:
+        change = gettext("%(n)s confirmed") % {"n": localize(after)}
+    else:
+        change = localize(after)
+    if event.places_before != event.places:
+        places = "· " + gettext("places %(before)s → %(after)s") % {
+            "before": localize(event.places_before),
+            "after": localize(event.places),
+        }
+    else:
+        places = "(" + gettext("of %(places)s") % {"places": localize(event.places)} + ")"
+    at = timezone.localtime(event.at)
+    return RECENT_CHANGE.format(
+        iso=at.isoformat(),
+        when=escape(date_format(at, "SHORT_DATETIME_FORMAT")),
+        space=escape(event.space_name),
+        reason=escape(reasons.get(event.reason, event.reason)),
+        change=change,
+        places=places,
+        by=f"· {escape(event.by_name)}" if event.by_name else "",
+    )
+
+
+@register.simple_tag
+def recent_changes(events) -> SafeString:
+    """A shelter's latest changes (selectors.RecentChange) as list items, or "Nothing
+    recorded yet."."""
+    if not events:
+        return format_html(NO_CHANGES, gettext("Nothing recorded yet."))
+    reasons = {value: str(label) for value, label in OccupancyReason.choices}
+    html = "".join(_recent_change_html(event, reasons) for event in events)
+    return mark_safe(html + "\n")  # noqa: S308  (names escaped here, the rest is ours)
