@@ -5,8 +5,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, IntegerField
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Now
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 
@@ -196,12 +197,19 @@ def shelter_count(
     return events
 
 
-def _per_space(values: dict[int, int]) -> Case:
-    """An SQL expression giving each space its own number (0 for any other)."""
-    return Case(
-        *(When(pk=space_id, then=Value(value)) for space_id, value in values.items()),
-        default=Value(0),
-        output_field=IntegerField(),
+def _per_space(values: dict[int, int]) -> RawSQL:
+    """An SQL expression giving each space its own number (0 for any other).
+
+    `CASE id WHEN <space> THEN <number> ... ELSE 0 END`, written directly: the count's UPDATE
+    uses each of its two expressions four times (three conditions and the new value), and
+    Django's Case and When, compiled every time, were a quarter of a bed-count save's time.
+    Only integers go in, as parameters.
+    """
+    column = f"{connection.ops.quote_name(Space._meta.db_table)}.{connection.ops.quote_name('id')}"
+    whens = " ".join("WHEN %s THEN %s" for _ in values)
+    params = [number for pair in values.items() for number in pair]
+    return RawSQL(  # noqa: S611  (the column from the model's metadata, every value a parameter)
+        f"CASE {column} {whens} ELSE 0 END", params, output_field=IntegerField()
     )
 
 

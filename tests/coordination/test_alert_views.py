@@ -112,9 +112,9 @@ def test_alerts_page_queries_do_not_grow(size, as_user, coordinator):
     client = as_user(coordinator)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("coordination:alerts")).status_code == 200
-    # 1 session, 2 user, 3 coordinator permission (one query), 4 in-app subscriptions,
-    # 5 alerts with their shelters
-    assert len(queries) == 5
+    # 1 session, 2 user with their permissions, 3 in-app subscriptions, 4 alerts with their
+    # shelters
+    assert len(queries) == 4
 
 
 @pytest.mark.parametrize(

@@ -182,8 +182,8 @@ def test_the_locked_list_queries_do_not_grow(size, client, as_user, coordinator)
     with CaptureQueriesContext(connection) as queries:
         page = coordinator_client.get(reverse("coordination:logins_locked"))
     assert page.context["total"] == size
-    # 1 session, 2 user, 3 coordinator permission (one query), 4 the locked pairs' rows
-    assert len(queries) == 4
+    # 1 session, 2 user with their permissions, 3 the locked pairs' rows
+    assert len(queries) == 3
 
 
 def test_a_coordinator_unlocks_from_the_admin_and_it_is_audited(

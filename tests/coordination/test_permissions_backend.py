@@ -61,3 +61,38 @@ def test_a_removed_group_takes_its_permissions_away_at_the_next_request(coordina
     assert _fresh(coordinator).has_perm("shelter.coordinate")
     coordinator.groups.remove(Group.objects.get(name="Coordinator"))
     assert not _fresh(coordinator).has_perm("shelter.coordinate")
+
+
+def _session_user(user):
+    """The user as a request's session loads it (AuthenticationMiddleware, through the
+    backend)."""
+    from coordination.accounts.backends import OneQueryPermissionsBackend
+
+    return OneQueryPermissionsBackend().get_user(user.pk)
+
+
+def test_the_session_user_comes_with_their_permissions_in_one_query(coordinator):
+    with CaptureQueriesContext(connection) as queries:
+        user = _session_user(coordinator)
+        assert user.has_perm("shelter.coordinate")
+        assert not user.has_perm("auth.delete_user")
+    assert len(queries) == 1
+    assert user.get_all_permissions() == _fresh(coordinator).get_all_permissions()
+
+
+def test_the_session_user_loses_a_removed_group_at_the_next_request(coordinator):
+    assert _session_user(coordinator).has_perm("shelter.coordinate")
+    coordinator.groups.clear()
+    assert not _session_user(coordinator).has_perm("shelter.coordinate")
+
+
+def test_an_inactive_or_missing_session_user_is_nobody(coordinator):
+    coordinator.is_active = False
+    coordinator.save(update_fields=["is_active"])
+    assert _session_user(coordinator) is None
+    assert _session_user(get_user_model()(pk=2_000_000_000)) is None  # no such row
+
+
+def test_a_superuser_session_user_has_every_permission():
+    user = _session_user(UserFactory(is_superuser=True))
+    assert len(user.get_all_permissions()) == Permission.objects.count()

@@ -36,15 +36,15 @@ def _seed(size: int, by) -> None:
 def test_waiting_list_queries_do_not_grow(size, as_user, coordinator):
     _seed(size, coordinator)
     client = as_user(coordinator)
-    # 1 session, 2 user, 3 coordinator permission (one query), 4 how many households
-    # wait for a place, 5 a page of them with who registered them, 6 those on the way, 7
-    # their active holds with space and shelter, 8 shelters with free places for the select
-    assert _queries(client, reverse("coordination:waiting")) == 8
+    # 1 session, 2 user with their permissions, 3 how many households wait for a place, 4 a
+    # page of them with who registered them, 5 those on the way, 6 their active holds with
+    # space and shelter, 7 shelters with free places for the select
+    assert _queries(client, reverse("coordination:waiting")) == 7
     # + 9 the chosen shelter, 10 its spaces (who fits is worked out in queries 4 and 5)
     shelter = ShelterFactory()
-    assert _queries(client, reverse("coordination:waiting"), {"shelter": shelter.pk}) == 10
+    assert _queries(client, reverse("coordination:waiting"), {"shelter": shelter.pk}) == 9
     # another page: the same queries
-    assert _queries(client, reverse("coordination:waiting"), {"page": 2}) == 8
+    assert _queries(client, reverse("coordination:waiting"), {"page": 2}) == 7
 
 
 @pytest.mark.parametrize("size", [2, 15])
@@ -53,36 +53,35 @@ def test_waiting_list_of_a_volunteer_queries_do_not_grow(size, as_user, coordina
     for _ in range(size):
         HouseholdFactory(size=2, registered_by=volunteer, contact_name="Olga")
     client = as_user(volunteer)
-    # 1 session, 2 user, 3 permissions (one query), 4 how many households they may see
-    # wait for a place, 5 a page of them with who registered them, 6 those on the way (none
-    # here: no query for their holds), 7 the spaces of their shelters taking people, 8 the
-    # city's other households waiting for a place, 9 their shelters for the select
-    assert _queries(client, reverse("coordination:waiting")) == 9
+    # 1 session, 2 user with their permissions, 3 how many households they may see wait for a
+    # place, 4 a page of them with who registered them, 5 those on the way (none here: no query
+    # for their holds), 6 the spaces of their shelters taking people, 7 the city's other
+    # households waiting for a place, 8 their shelters for the select
+    assert _queries(client, reverse("coordination:waiting")) == 8
     # a name is not searched among the city's others (not theirs to see): no query 8
-    assert _queries(client, reverse("coordination:waiting"), {"q": "olg"}) == 8
+    assert _queries(client, reverse("coordination:waiting"), {"q": "olg"}) == 7
 
 
 @pytest.mark.parametrize("size", [2, 15])
 def test_find_a_place_queries_do_not_grow(size, as_user, coordinator):
     _seed(size, coordinator)
     household = HouseholdFactory(size=1)
-    # 1 session, 2 user, 3 household, 4 permission check (one query),
-    # 5 visibility (coordinator sees all: one exists query), 6 the sums and last count of
-    # the shelters with a space that takes it, 7 those spaces (id, free, shelter's name),
-    # 8 the best of them with their shelter, 9 the household's active hold (where it is on
-    # its way to)
+    # 1 session, 2 user with their permissions, 3 household, 4 visibility (coordinator sees
+    # all: one exists query), 5 the sums and last count of the shelters with a space that takes
+    # it, 6 those spaces (id, free, shelter's name), 7 the best of them with their shelter, 8
+    # the household's active hold (where it is on its way to)
     assert (
-        _queries(as_user(coordinator), reverse("coordination:find_place", args=[household.pk])) == 9
+        _queries(as_user(coordinator), reverse("coordination:find_place", args=[household.pk])) == 8
     )
 
 
 @pytest.mark.parametrize("size", [2, 15])
 def test_meals_queries_do_not_grow(size, as_user, coordinator):
     _seed(size, coordinator)
-    # 1 session, 2 user, 3 offers with remaining portions, provider and shelter, 4-5
-    # permissions (user, group), 6 the user's shelters (one list for every claim select),
-    # 7 their claims, 8 their claims released by a cancelled offer
-    assert _queries(as_user(coordinator), reverse("coordination:meals")) == 7
+    # 1 session, 2 user with their permissions, 3 offers with remaining portions, provider and
+    # shelter, 4 the user's shelters (one list for every claim select), 5 their claims, 6 their
+    # claims released by a cancelled offer
+    assert _queries(as_user(coordinator), reverse("coordination:meals")) == 6
 
 
 @pytest.mark.parametrize("size", [2, 15])
@@ -94,11 +93,11 @@ def test_my_meal_offers_queries_do_not_grow(size, as_user, coordinator, meal_pro
         meal_services.meal_claim(
             offer_id=offer.pk, shelter_id=shelter.pk, portions=1, by=coordinator
         )
-    # 1 session, 2 user, 3 permissions (one query), 4 offers of the user's provider with
-    # provider and shelter, 5 their claims with shelter, 6 the user's providers (the heading)
-    assert _queries(as_user(meal_provider), reverse("coordination:meals_mine")) == 6
+    # 1 session, 2 user with their permissions, 3 offers of the user's provider with provider
+    # and shelter, 4 their claims with shelter, 5 the user's providers (the heading)
+    assert _queries(as_user(meal_provider), reverse("coordination:meals_mine")) == 5
     # a coordinator sees every provider's offers: the same queries
-    assert _queries(as_user(coordinator), reverse("coordination:meals_mine")) == 6
+    assert _queries(as_user(coordinator), reverse("coordination:meals_mine")) == 5
 
 
 @pytest.mark.parametrize("size", [2, 15])
@@ -110,7 +109,7 @@ def test_household_page_with_its_move_list_queries_do_not_grow(size, as_user, vo
     services.stay_check_in(household_id=household.pk, space_id=space.pk, by=volunteer)
     client = as_user(volunteer)
     url = reverse("coordination:household", args=[household.pk])
-    # 1 session, 2 user, 3 household, 4 permissions (one query), 5 visibility, 6 household
-    # with who registered it, 7 its stays, 8 its holds, 9 may they act there (their role),
-    # 10 is there a space to move to, 11 the spaces that fit (the select)
-    assert _queries(client, url) == 11
+    # 1 session, 2 user with their permissions, 3 household, 4 visibility, 5 household with who
+    # registered it, 6 its stays, 7 its holds, 8 may they act there (their role), 9 is there a
+    # space to move to, 10 the spaces that fit (the select)
+    assert _queries(client, url) == 10

@@ -42,18 +42,18 @@ def _seed(size: int, coordinator):
 def test_the_offers_list_queries_do_not_grow(size, as_user, coordinator):
     _seed(size, coordinator)
     client = as_user(coordinator)
-    # 1 session, 2 user, 3 coordinator permission (one query), 4 the offers with place and earlier
-    # offer, 5 districts, 6-7 the figures
-    assert _queries(client, reverse("coordination:offers")) == 7
+    # 1 session, 2 user with their permissions, 3 the offers with place and earlier offer, 4
+    # districts, 5-6 the figures
+    assert _queries(client, reverse("coordination:offers")) == 6
 
 
 @pytest.mark.parametrize("size", [3, 20])
 def test_an_offers_page_queries_do_not_grow(size, as_user, coordinator):
     host, _token = _seed(size, coordinator)
     client = as_user(coordinator)
-    # 1 session, 2 user, 3 permission (one query), 4 the offer (404 check), 5 the offer with
-    # its place and who did each step, 6 its link, 7 its uses, 8 offers from the same phone
-    assert _queries(client, reverse("coordination:offer", args=[host.pk])) == 8
+    # 1 session, 2 user with their permissions, 3 the offer (404 check), 4 the offer with its
+    # place and who did each step, 5 its link, 6 its uses, 7 offers from the same phone
+    assert _queries(client, reverse("coordination:offer", args=[host.pk])) == 7
 
 
 @pytest.mark.parametrize("size", [3, 20])

@@ -36,20 +36,19 @@ def _queries(client, url) -> int:
 def test_my_shelters_queries_do_not_grow(size, as_user, coordinator):
     _seed(size, 3)
     client = as_user(coordinator)
-    # 1 session, 2 user, 3 coordinator permission check (one query; cached
-    # for "can register" after), 4 shelters with summed counts, 5 spaces with their counters
-    assert _queries(client, reverse("shelter:mine")) == 5
+    # 1 session, 2 user with their permissions, 3 shelters with summed counts, 4 spaces with
+    # their counters
+    assert _queries(client, reverse("shelter:mine")) == 4
 
 
 @pytest.mark.parametrize("size", [2, 20])
 def test_shelter_page_queries_do_not_grow(size, as_user, coordinator):
     (shelter,) = _seed(1, size)
     client = as_user(coordinator)
-    # 1 session, 2 user, 3 permissions (one query), 4 shelter with sums,
-    # 5 spaces with counters, 6 recent events with space and user, 7-8 coordination's
-    # section (households on the way, check-outs to undo), 9 changes of the last week
-    # summed by hour (both charts)
-    assert _queries(client, reverse("shelter:detail", args=[shelter.pk])) == 9
+    # 1 session, 2 user with their permissions, 3 shelter, 4 spaces with counters (the shelter's
+    # sums are added up from them), 5 recent events, 6-7 coordination's section (households on
+    # the way, check-outs to undo), 8 changes of the last week summed by hour (both charts)
+    assert _queries(client, reverse("shelter:detail", args=[shelter.pk])) == 8
 
 
 @pytest.mark.parametrize("changes", [1, 25])
@@ -64,9 +63,9 @@ def test_shelter_page_queries_do_not_grow_with_its_history(changes, as_user, coo
                 by=coordinator,
             )
     client = as_user(coordinator)
-    # the same 10 as above: the history is summed by hour in one query, the list is the
+    # the same 8 as above: the history is summed by hour in one query, the list is the
     # latest RECENT_EVENTS
-    assert _queries(client, reverse("shelter:detail", args=[shelter.pk])) == 9
+    assert _queries(client, reverse("shelter:detail", args=[shelter.pk])) == 8
 
 
 @pytest.mark.parametrize("size", [2, 20])
@@ -76,9 +75,9 @@ def test_my_shelters_of_a_volunteer_queries_do_not_grow(size, as_user, volunteer
     for shelter in _seed(size, 3):
         ShelterMembership.objects.create(shelter=shelter, user=volunteer)
     client = as_user(volunteer)
-    # 1 session, 2 user, 3 coordinator permission check (one query; cached
-    # for "can register" after), 4 their shelters with summed counts, 5 spaces with counters
-    assert _queries(client, reverse("shelter:mine")) == 5
+    # 1 session, 2 user with their permissions, 3 their shelters with summed counts, 4 spaces
+    # with counters
+    assert _queries(client, reverse("shelter:mine")) == 4
 
 
 @pytest.mark.parametrize("size", [2, 20])
@@ -88,9 +87,8 @@ def test_shelter_page_of_a_volunteer_queries_do_not_grow(size, as_user, voluntee
     (shelter,) = _seed(1, size)
     ShelterMembership.objects.create(shelter=shelter, user=volunteer)
     client = as_user(volunteer)
-    # 1 session, 2 user, 3 permissions (one query), 4 shelter with sums and the
-    # volunteer's role there (every check of the page reads it: log beds, check in, manage),
-    # 5 spaces with counters, 6 recent events with space and user, 7-8 coordination's
-    # section (households on the way, check-outs to undo), 9 changes of the last week
-    # summed by hour (both charts)
-    assert _queries(client, reverse("shelter:detail", args=[shelter.pk])) == 9
+    # 1 session, 2 user with their permissions, 3 shelter with sums and the volunteer's role
+    # there (every check of the page reads it: log beds, check in, manage), 4 spaces with
+    # counters, 5 recent events with space and user, 6-7 coordination's section (households on
+    # the way, check-outs to undo), 8 changes of the last week summed by hour (both charts)
+    assert _queries(client, reverse("shelter:detail", args=[shelter.pk])) == 8
