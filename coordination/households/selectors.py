@@ -408,9 +408,11 @@ class ShelterArrivals:
     undo_minutes: int
 
 
-def shelter_arrivals(shelter_id: int, *, now: datetime) -> ShelterArrivals:
+def shelter_arrivals(shelter_id: int, *, now: datetime, held: int) -> ShelterArrivals:
     """Queries: 1 the active holds with household, who registered it and where, the space and
-    who made the hold; 2 the check-outs of the last CHECK_OUT_UNDO_MINUTES still undoable."""
+    who made the hold (none when `held`, the places held in the shelter's spaces, is 0: every
+    active hold's places are counted there in the transaction that makes it); 2 the check-outs
+    of the last CHECK_OUT_UNDO_MINUTES still undoable."""
     minutes = settings.CHECK_OUT_UNDO_MINUTES
     # Only the columns the section shows: a row of six joined models built in full cost more
     # than the rest of the shelter's page.
@@ -439,5 +441,7 @@ def shelter_arrivals(shelter_id: int, *, now: datetime) -> ShelterArrivals:
         .order_by("-checked_out_at", "-pk")
     )
     return ShelterArrivals(
-        expected=list(expected), check_outs=list(check_outs), undo_minutes=minutes
+        expected=list(expected) if held else [],
+        check_outs=list(check_outs),
+        undo_minutes=minutes,
     )

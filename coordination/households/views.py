@@ -363,7 +363,9 @@ def shelter_arrivals_section(request, shelter: Shelter) -> Section | None:
     return Section(
         template="coordination/partials/shelter_arrivals.html",
         context={
-            "arrivals": selectors.shelter_arrivals(shelter.pk, now=timezone.now()),
+            "arrivals": selectors.shelter_arrivals(
+                shelter.pk, now=timezone.now(), held=shelter.total_held
+            ),
             "can_register": access.can_register_households(request.user),
         },
     )
