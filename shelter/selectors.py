@@ -49,7 +49,8 @@ class SpaceRow:
 
 
 def _with_space_rows(shelters: list[Shelter]) -> list[Shelter]:
-    """Sets `space_rows` (SpaceRows by name) on each shelter, in one query for all of them."""
+    """Sets `space_rows` (SpaceRows by name) on each shelter, in one query for all of them,
+    and the sums `with_counts` would have the database add up (total_places, ...)."""
     rows = {shelter.pk: [] for shelter in shelters}
     spaces = (
         Space.objects.filter(shelter_id__in=rows)
@@ -70,7 +71,19 @@ def _with_space_rows(shelters: list[Shelter]) -> list[Shelter]:
         rows[shelter_id].append(SpaceRow(*values))
     for shelter in shelters:
         shelter.space_rows = rows[shelter.pk]
+        _add_up(shelter, shelter.space_rows)
     return shelters
+
+
+def _add_up(shelter: Shelter, spaces) -> None:
+    """The shelter's sums (as `with_counts` annotates them) from its spaces, read anyway."""
+    shelter.total_places = sum(space.places for space in spaces)
+    shelter.total_occupied = sum(space.occupied for space in spaces)
+    shelter.total_held = sum(space.held for space in spaces)
+    shelter.total_blocked = sum(space.blocked for space in spaces)
+    shelter.total_free = (
+        shelter.total_places - shelter.total_occupied - shelter.total_held - shelter.total_blocked
+    )
 
 
 def shelters_for_user(user) -> list[Shelter]:
@@ -78,7 +91,7 @@ def shelters_for_user(user) -> list[Shelter]:
     `space_rows`."""
     shelters = Shelter.objects.all() if is_coordinator(user) else Shelter.objects.for_member(user)
     fields = ("name", "status")  # what the list shows of a shelter
-    return _with_space_rows(list(shelters.only(*fields).with_counts().order_by("name")))
+    return _with_space_rows(list(shelters.only(*fields).order_by("name")))
 
 
 def shelters_to_choose(user) -> QuerySet[Shelter]:
@@ -105,14 +118,7 @@ def shelter_with_spaces(shelter_id: int, *, member=None) -> Shelter:
             pk=shelter_id
         )
         shelter.role_of = (member.pk, shelter.member_role)
-    spaces = shelter.spaces.all()
-    shelter.total_places = sum(space.places for space in spaces)
-    shelter.total_occupied = sum(space.occupied for space in spaces)
-    shelter.total_held = sum(space.held for space in spaces)
-    shelter.total_blocked = sum(space.blocked for space in spaces)
-    shelter.total_free = (
-        shelter.total_places - shelter.total_occupied - shelter.total_held - shelter.total_blocked
-    )
+    _add_up(shelter, shelter.spaces.all())
     return shelter
 
 

@@ -37,17 +37,27 @@ def updated_ago(moment) -> str:
 
 
 def _updated_ago_text(minutes: int) -> str:
-    if minutes < 1:
-        return gettext("updated just now")
+    return _ago_text(*_ago_unit(minutes))
+
+
+def _ago_unit(minutes: int) -> tuple[str, int]:
+    """How long ago, in the unit it is said in: ("minute", 12), ("hour", 3), ("day", 2)."""
     if minutes < 60:
-        return ngettext("updated %(n)d minute ago", "updated %(n)d minutes ago", minutes) % {
-            "n": minutes
-        }
+        return "minute", minutes
     hours = minutes // 60
     if hours < 48:
-        return ngettext("updated %(n)d hour ago", "updated %(n)d hours ago", hours) % {"n": hours}
-    days = hours // 24
-    return ngettext("updated %(n)d day ago", "updated %(n)d days ago", days) % {"n": days}
+        return "hour", hours
+    return "day", hours // 24
+
+
+def _ago_text(unit: str, n: int) -> str:
+    if unit == "minute":
+        if n < 1:
+            return gettext("updated just now")
+        return ngettext("updated %(n)d minute ago", "updated %(n)d minutes ago", n) % {"n": n}
+    if unit == "hour":
+        return ngettext("updated %(n)d hour ago", "updated %(n)d hours ago", n) % {"n": n}
+    return ngettext("updated %(n)d day ago", "updated %(n)d days ago", n) % {"n": n}
 
 
 def _space_texts() -> dict[str, str]:
@@ -62,13 +72,13 @@ def _space_texts() -> dict[str, str]:
 
 class _SpaceRowWriter:
     """Writes space rows for one page: the words translated once, the moment of the page
-    read once, and "updated N minutes ago" written once per N (most rows share a few)."""
+    read once, and "updated N hours ago" written once per N (most rows share a few)."""
 
     def __init__(self):
         self.texts = _space_texts()
         self.now = timezone.now()
         self.stale_after = timedelta(hours=settings.SHELTER_STALE_AFTER_HOURS)
-        self.ago: dict[int, str] = {}
+        self.ago: dict[tuple[str, int], str] = {}
 
     @classmethod
     def for_page(cls, context) -> "_SpaceRowWriter":
@@ -92,10 +102,10 @@ class _SpaceRowWriter:
         if counted_at:
             age = self.now - counted_at
             stale = age > self.stale_after
-            minutes = int(age.total_seconds() // 60)
-            counted = self.ago.get(minutes)
+            ago = _ago_unit(int(age.total_seconds() // 60))
+            counted = self.ago.get(ago)
             if counted is None:
-                counted = self.ago[minutes] = escape(_updated_ago_text(minutes))
+                counted = self.ago[ago] = escape(_ago_text(*ago))
             who = space.counted_by_name
             if who:
                 counted += texts["by"] % {"who": escape(who)}
