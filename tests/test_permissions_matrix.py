@@ -60,6 +60,7 @@ EXPECTED = {
     "api:api-root": ("get", {}, OPEN),  # /api/v1/: answered by api_index, listed first
     "api_index": ("get", {}, OPEN),
     "api:shelters": ("get", {}, OPEN),
+    "api_shelters_list": ("get", {}, OPEN),
     "api:shelter": ("get", {"shelter_id": "shelter_a"}, OPEN),
     "api:meals": ("get", {}, OPEN),
     "api:version": ("get", {}, OPEN),

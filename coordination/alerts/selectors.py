@@ -91,9 +91,12 @@ def _city_spaces(city: str) -> QuerySet[Space]:
 def waiting_people(city: str) -> int:
     """People waiting for a place (not on their way to a hold: their places are counted
     taken already) registered in the city, or registered nowhere (no city)."""
+    # The city's shelters as a subquery, not a join: the sum then reads only the index
+    # coord_household_waiting_at_idx (registered_at, size, id of waiting households).
+    in_city = Shelter.objects.filter(city=city).values("pk")
     return (
         Household.objects.waiting_for_place()
-        .filter(Q(registered_at__city=city) | Q(registered_at__isnull=True))
+        .filter(Q(registered_at__in=in_city) | Q(registered_at__isnull=True))
         .order_by()
         .aggregate(people=Coalesce(Sum("size"), 0))["people"]
     )
