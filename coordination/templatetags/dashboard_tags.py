@@ -7,8 +7,8 @@ cell) longer than reading the whole city. Each link is reversed once and its num
 """
 
 from django import template
+from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import escape, format_html, format_html_join
@@ -19,6 +19,8 @@ from django.utils.translation import (
     gettext_noop,  # marked here, translated per page
     ngettext,
 )
+
+from shelter.models import ShelterKind, ShelterStatus
 
 register = template.Library()
 
@@ -35,6 +37,18 @@ def pk_url(viewname: str):
 
 def _panel_url():
     return pk_url("coordination:dashboard_shelter")
+
+
+def number_format():
+    """`localize` for the whole numbers of a table: without thousands grouped (the setting's
+    default) a number is written as it is, and the format lookups localize makes for each
+    number are not needed."""
+    return localize if settings.USE_THOUSAND_SEPARATOR else str
+
+
+def _labels(choices) -> dict[str, str]:
+    """Each choice's label in the page's language, escaped: translated once a table."""
+    return {value: escape(label) for value, label in choices}
 
 
 @register.simple_tag
@@ -59,6 +73,9 @@ def dashboard_shelter_rows(shelters) -> SafeString:
         '<br><span class="stale">{}</span>', gettext("possibly out of date")
     )
     manage = escape(gettext("Manage"))
+    kinds = _labels(ShelterKind.choices)
+    statuses = _labels(ShelterStatus.choices)
+    number = number_format()
     return format_html_join(
         "",
         '\n    <tr class="{}" data-shelter="{}">\n'
@@ -81,28 +98,28 @@ def dashboard_shelter_rows(shelters) -> SafeString:
                 s.pk,
                 panel_url(s.pk),
                 s.name,
-                s.kind_label,
+                kinds.get(s.kind, s.kind),
                 s.city,
                 f", {s.district}" if s.district else "",
                 labels["status"],
                 s.status,
-                s.status_label,
+                statuses.get(s.status, s.status),
                 by_decision if s.marked_full else "",
                 labels["places"],
-                localize(s.total_places),
+                number(s.total_places),
                 labels["occupied"],
-                localize(s.total_occupied),
+                number(s.total_occupied),
                 labels["free"],
-                localize(s.free_now),
+                number(s.free_now),
                 labels["used"],
-                localize(s.used_percent),
-                localize(s.used_percent),
-                localize(s.used_percent),
+                number(s.used_percent),
+                number(s.used_percent),
+                number(s.used_percent),
                 labels["last_update"],
                 _last_update(s, never_counted),
                 possibly_stale if s.is_stale else "",
                 labels["alerts"],
-                localize(s.open_alerts),
+                number(s.open_alerts),
                 panel_url(s.pk),
                 manage,
             )
@@ -116,7 +133,7 @@ def _last_update(shelter, never_counted: str) -> SafeString:
         return never_counted
     return format_html(
         '<time datetime="{}">{}</time>{}',
-        date_filter(template_localtime(shelter.last_counted_at), "c"),
+        template_localtime(shelter.last_counted_at).isoformat(),  # the date filter's "c"
         naturaltime(shelter.last_counted_at),
         f" · {shelter.last_counted_by}" if shelter.last_counted_by else "",
     )
