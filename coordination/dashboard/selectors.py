@@ -6,7 +6,6 @@ templates only print.
 """
 
 import heapq
-from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
@@ -98,8 +97,8 @@ class ShelterFigures:
     largest_free: int  # the most free places in one space
     last_counted_at: datetime | None
     last_counted_by: str | None
-    open_alerts: int | None  # None is 0 (_add_figures)
     host_unchecked: bool  # a resident's home nobody has visited yet
+    open_alerts: int = field(default=0, init=False)  # set by dashboard()
     used_percent: int = field(default=0, init=False)
     freshness: Freshness = field(default=Freshness.NEVER, init=False)
     is_stale: bool = field(default=False, init=False)
@@ -206,8 +205,7 @@ class Dashboard:
     history_day: list[OccupancyPoint]
     history_week: list[OccupancyPoint]
     # The newest unacknowledged alerts the coordinator sees (their in-app subscriptions),
-    # and how many there are; each shelter's own count is the `open_alerts` annotation of
-    # shelters_with_figures().
+    # and how many there are; each shelter's own count is its `open_alerts`.
     open_alerts: list[Alert] = field(default_factory=list)
     open_alerts_count: int = 0
 
@@ -220,12 +218,6 @@ def shelters_with_figures() -> list[ShelterFigures]:
     """
     last_count = Space.objects.filter(shelter=OuterRef("pk"), counted_at__isnull=False).order_by(
         "-counted_at", "-pk"
-    )
-    open_alerts = (
-        Alert.objects.for_coordinators()
-        .filter(shelter=OuterRef("pk"))
-        .values("shelter")
-        .annotate(n=Count("pk"))
     )
     rows = (
         Shelter.objects.with_counts()
@@ -240,11 +232,9 @@ def shelters_with_figures() -> list[ShelterFigures]:
                 0,
             ),
             last_counted_at=Max("spaces__counted_at"),
+            # A bare subquery runs once a shelter; wrapped (in Coalesce(...)) it would be
+            # grouped on as a whole and run once for every space row (5,000 at 500 shelters).
             last_counted_by=Subquery(last_count.values("counted_by__username")[:1]),
-            # Not in Coalesce: a bare subquery is grouped by the shelter it refers to and runs
-            # once a shelter, where Coalesce(...) would be grouped on as a whole and run once
-            # for every space row (5,000 times at 500 shelters).
-            open_alerts=Subquery(open_alerts.values("n")[:1]),
             # A resident's home nobody has visited: never "could go to" for women and children.
             host_unchecked=Exists(
                 HostOffer.objects.filter(shelter=OuterRef("pk"), visited_at__isnull=True)
@@ -258,7 +248,6 @@ def shelters_with_figures() -> list[ShelterFigures]:
 
 def _add_figures(shelter: ShelterFigures, stale_from: datetime) -> ShelterFigures:
     """Per-row figures the table shows: used percent, staleness, urgency."""
-    shelter.open_alerts = shelter.open_alerts or 0
     taken = shelter.total_places - shelter.total_free
     shelter.used_percent = round(100 * taken / shelter.total_places) if shelter.total_places else 0
     shelter.freshness = freshness(shelter.last_counted_at, stale_from=stale_from)
@@ -334,7 +323,10 @@ def _place_groups(groups: list[WaitingGroup], shelters: list[ShelterFigures]) ->
     open_shelters = [
         s for s in shelters if s.takes_people and not s.marked_full and s.largest_free > 0
     ]
-    admitted: dict[tuple, list[ShelterFigures]] = defaultdict(list)
+    admitted: dict[tuple, list[ShelterFigures]] = {}
+    # Groups of other sizes or medical needs often share their needs and largest household
+    # (some 50 of 80 at 500 shelters): the same shelters, picked once.
+    picked: dict[tuple, tuple[list[ShelterFigures], int]] = {}
     for group in groups:
         needs = (group.is_family, group.women_children_only, group.has_pets, group.needs_wheelchair)
         if needs not in admitted:
@@ -343,21 +335,25 @@ def _place_groups(groups: list[WaitingGroup], shelters: list[ShelterFigures]) ->
                 for s in open_shelters
                 if shelter_admits(s, group) and not (group.women_children_only and s.host_unchecked)
             ]
-        fitting = [s for s in admitted[needs] if s.largest_free >= group.largest]
-        # Only the first few are shown: picked without sorting every fitting shelter (some
-        # 80 groups at 500 shelters); the rank ends with the pk, so no two are equal.
-        group.shelters = heapq.nsmallest(
-            SHELTERS_SHOWN_PER_GROUP,
-            fitting,
-            key=lambda s, largest=group.largest: place_rank(
-                freshness=s.freshness,
-                leftover=s.largest_free - largest,
-                used_percent=s.used_percent,
-                name=s.name,
-                pk=s.pk,
-            ),
-        )
-        group.shelters_count = len(fitting)
+        if (needs, group.largest) not in picked:
+            fitting = [s for s in admitted[needs] if s.largest_free >= group.largest]
+            # Only the first few are shown: picked without sorting every fitting shelter;
+            # the rank ends with the pk, so no two are equal.
+            first = heapq.nsmallest(
+                SHELTERS_SHOWN_PER_GROUP,
+                fitting,
+                key=lambda s, largest=group.largest: place_rank(
+                    freshness=s.freshness,
+                    leftover=s.largest_free - largest,
+                    used_percent=s.used_percent,
+                    name=s.name,
+                    pk=s.pk,
+                ),
+            )
+            picked[(needs, group.largest)] = (first, len(fitting))
+        first, fitting_count = picked[(needs, group.largest)]
+        group.shelters = list(first)
+        group.shelters_count = fitting_count
 
 
 def _totals(
@@ -430,11 +426,14 @@ def dashboard(query, *, user, now: datetime | None = None) -> Dashboard:
 
     Queries: 1 shelters with figures, 2 waiting households by size and needs, 3 today's
     meals, 4 today's arrivals, 5 the city's changes of the last week by hour, 6 the user's
-    in-app subscriptions, 7 the newest of their open alerts, 8 how many there are.
+    in-app subscriptions, 7 the newest of their open alerts, 8 how many there are, and how
+    many each shelter has.
     """
     now = now or timezone.now()
-    open_alerts, open_alerts_count = alerts_open_newest(user, shown=ALERTS_SHOWN)
+    alerts = alerts_open_newest(user, shown=ALERTS_SHOWN)
     city = city_shelters(query, now=now)
+    for shelter in city.shelters:
+        shelter.open_alerts = alerts.by_shelter.get(shelter.pk, 0)
     groups = _waiting_groups()
     _place_groups(groups, city.shelters)
     week = city.history(now)
@@ -448,8 +447,8 @@ def dashboard(query, *, user, now: datetime | None = None) -> Dashboard:
         waiting=groups,
         history_day=last_hours(week, 24),
         history_week=week,
-        open_alerts=open_alerts,
-        open_alerts_count=open_alerts_count,
+        open_alerts=alerts.newest,
+        open_alerts_count=alerts.count,
     )
 
 
