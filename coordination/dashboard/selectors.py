@@ -40,7 +40,7 @@ from shelter.selectors import (
     OccupancyPoint,
     last_hours,
     occupancy_history,
-    shelter_with_spaces,
+    shelter_with_space_rows,
 )
 
 from ..alerts.models import Alert
@@ -457,7 +457,7 @@ AUDIT_ENTRIES_SHOWN = 20
 
 @dataclass
 class ShelterPanel:
-    shelter: Shelter  # with sums and spaces (shelter.selectors.shelter_with_spaces)
+    shelter: Shelter  # with sums and space_rows (shelter.selectors.shelter_with_space_rows)
     memberships: list[ShelterMembership]
     audit: list[AuditEntry]
     history_day: list[OccupancyPoint]
@@ -470,7 +470,7 @@ def shelter_panel(shelter_id: int, *, now: datetime) -> ShelterPanel:
     Queries: 1 shelter with sums, 2 spaces with their counters, 3 the week's changes by hour,
     4 assignments with their users, 5 the latest audit entries with who did them.
     """
-    shelter = shelter_with_spaces(shelter_id)
+    shelter = shelter_with_space_rows(shelter_id)
     week = occupancy_history(
         now=now,
         places_now=shelter.total_places,
