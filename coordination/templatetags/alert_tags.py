@@ -8,13 +8,12 @@ shows every open alert (70 in the benchmark's city), and an included template wi
 from html import escape
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from ..alerts.models import AlertKind, AlertLevel
-from .dashboard_tags import pk_url
+from .dashboard_tags import natural_time, pk_url
 
 register = template.Library()
 
@@ -54,6 +53,7 @@ def _page(context) -> dict:
             "button": escape(gettext("Acknowledge")),
             "levels": {value: escape(str(label)) for value, label in AlertLevel.choices},
             "kinds": {value: escape(str(label)) for value, label in AlertKind.choices},
+            "natural": natural_time(),
         }
     return page
 
@@ -69,7 +69,7 @@ def alert_item(context, alert, back_to="") -> SafeString:
     shelter = alert.shelter
     csrf_token = context.get("csrf_token")
     if alert.cleared_at:
-        cleared = escape("· " + page["cleared"] % {"when": naturaltime(alert.cleared_at)})
+        cleared = escape("· " + page["cleared"] % {"when": page["natural"](alert.cleared_at)})
     else:
         cleared = page["still_so"]
     return mark_safe(  # noqa: S308  (every value escaped here, the rest is ours)
@@ -83,7 +83,7 @@ def alert_item(context, alert, back_to="") -> SafeString:
             ' · <a href="{}">{}</a>'.format(escape(page["panel"](shelter.pk)), escape(shelter.name))
             if shelter
             else "",
-            escape(page["raised"] % {"when": naturaltime(alert.created_at)}),
+            escape(page["raised"] % {"when": page["natural"](alert.created_at)}),
             cleared,
             escape(page["acknowledge"](alert.pk)),
             f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(csrf_token))}">'

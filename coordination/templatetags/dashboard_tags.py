@@ -6,15 +6,17 @@ households took template tags (a lookup, a `{% url %}`, a translation and a loca
 cell) longer than reading the whole city. Each link is reversed once and its number filled in.
 """
 
+from datetime import UTC, datetime
 from html import escape
 
 from django import template
 from django.conf import settings
-from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.contrib.humanize.templatetags.humanize import NaturalTimeFormatter, naturaltime
 from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
+from django.utils.timesince import timesince
+from django.utils.timezone import is_aware, template_localtime
 from django.utils.translation import (
     gettext,
     gettext_noop,  # marked here, translated per page
@@ -45,6 +47,39 @@ def number_format():
     default) a number is written as it is, and the format lookups localize makes for each
     number are not needed."""
     return localize if settings.USE_THOUSAND_SEPARATOR else str
+
+
+class _ByNumber:
+    """One of naturaltime's texts ("%(num)d days"), translated once for each number."""
+
+    __slots__ = ("done", "text")
+
+    def __init__(self, text):
+        self.text, self.done = text, {}
+
+    def __mod__(self, params: dict) -> str:
+        number = params["num"]
+        if number not in self.done:
+            self.done[number] = self.text % params
+        return self.done[number]
+
+
+def natural_time():
+    """`naturaltime` for a whole table, the same text: "3 days, 2 hours ago" asks the catalog
+    for each of its words again each time, and some 80 rows of waiting households are all
+    days old."""
+    units = {name: _ByNumber(text) for name, text in NaturalTimeFormatter.past_substrings.items()}
+    ago = str(NaturalTimeFormatter.time_strings["past-day"])
+
+    def natural(value):
+        if not isinstance(value, datetime) or not is_aware(value):
+            return naturaltime(value)
+        now = datetime.now(UTC)
+        if value >= now or (now - value).days == 0:  # today's or to come: naturaltime's own
+            return naturaltime(value)
+        return ago % {"delta": timesince(value, now, time_strings=units)}
+
+    return natural
 
 
 def _labels(choices) -> dict[str, str]:
@@ -100,6 +135,7 @@ def dashboard_shelter_rows(shelters) -> SafeString:
     kinds = _labels(ShelterKind.choices)
     statuses = _labels(ShelterStatus.choices)
     number = number_format()
+    natural = natural_time()
     return mark_safe(  # noqa: S308  (every value escaped here, the rest is ours)
         "".join(
             SHELTER_ROW.format(
@@ -118,7 +154,7 @@ def dashboard_shelter_rows(shelters) -> SafeString:
                 occupied=escape(number(s.total_occupied)),
                 free=escape(number(s.free_now)),
                 used=escape(number(s.used_percent)),
-                last_update=_last_update(s, texts["never"]),
+                last_update=_last_update(s, texts["never"], natural),
                 stale=possibly_stale if s.is_stale else "",
                 alerts=escape(number(s.open_alerts)),
             )
@@ -127,13 +163,13 @@ def dashboard_shelter_rows(shelters) -> SafeString:
     )
 
 
-def _last_update(shelter, never_counted: str) -> str:
+def _last_update(shelter, never_counted: str, natural) -> str:
     """When and by whom the shelter was last counted, as HTML."""
     if not shelter.last_counted_at:
         return never_counted
     return '<time datetime="{}">{}</time>{}'.format(
         escape(template_localtime(shelter.last_counted_at).isoformat()),  # the date filter's "c"
-        escape(naturaltime(shelter.last_counted_at)),
+        escape(natural(shelter.last_counted_at)),
         escape(f" · {shelter.last_counted_by}") if shelter.last_counted_by else "",
     )
 
@@ -181,6 +217,7 @@ def dashboard_waiting_rows(groups) -> SafeString:
         attribute: f'<span class="badge text-bg-light border">{escape(gettext(text))}</span>'
         for attribute, text in NEEDS
     }
+    since = natural_time()
     no_needs = '<span class="text-body-secondary small">{}</span>'.format(escape(gettext("none")))
     return mark_safe(  # noqa: S308  (every value escaped here, the rest is ours)
         "".join(
@@ -189,7 +226,7 @@ def dashboard_waiting_rows(groups) -> SafeString:
                 size=escape(g.size_label),
                 needs=_needs(g, badges, no_needs),
                 households=escape(number(g.households)),
-                since=escape(naturaltime(g.oldest)),
+                since=escape(since(g.oldest)),
                 could_go=_could_go_to(g, panel_url, number, texts),
                 more=_more(g.more_shelters, number),
             )
