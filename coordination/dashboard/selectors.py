@@ -111,7 +111,7 @@ class ShelterFigures:
 
 
 # What the query reads, in the order of ShelterFigures: neither the dashboard nor its export
-# shows the rest of a shelter (left out of the GROUP BY that carries every column read too).
+# shows the rest of a shelter.
 FIGURES_READ = [f.name for f in fields(ShelterFigures) if f.init]
 
 
