@@ -42,7 +42,7 @@ def _panel_url():
     return pk_url("coordination:dashboard_shelter")
 
 
-def number_format():
+def integer_text():
     """`localize` for the whole numbers of a table: without thousands grouped (the setting's
     default) a number is written as it is, and the format lookups localize makes for each
     number are not needed."""
@@ -134,7 +134,7 @@ def dashboard_shelter_rows(shelters) -> SafeString:
     )
     kinds = _labels(ShelterKind.choices)
     statuses = _labels(ShelterStatus.choices)
-    number = number_format()
+    number = integer_text()
     natural = natural_time()
     return mark_safe(  # noqa: S308  (every value escaped here, the rest is ours)
         "".join(
@@ -199,7 +199,7 @@ def dashboard_waiting_rows(groups) -> SafeString:
     """The rows of "who is waiting, and where they could go" (dashboard.selectors groups),
     written as dashboard_shelter_rows."""
     panel_url = _panel_url()
-    number = number_format()
+    number = integer_text()
     texts = {
         name: escape(gettext(text))
         for name, text in (

@@ -9,12 +9,14 @@ import time_machine
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.template import Context, Template
 from django.utils import translation
+from django.utils.formats import localize
 
 from coordination.alerts.models import Alert
 from coordination.dashboard.selectors import ShelterFigures, WaitingGroup, _add_figures
 from coordination.templatetags.dashboard_tags import (
     dashboard_shelter_rows,
     dashboard_waiting_rows,
+    integer_text,
     natural_time,
 )
 from shelter.models import Shelter
@@ -110,3 +112,10 @@ def test_alert_item_escapes_every_value_once():
     assert "· raised 1\xa0day, 2\xa0hours ago" in html
     assert '<input type="hidden" name="next" value="/dashboard/?a=1&amp;b=&quot;2&quot;">' in html
     assert '<form method="post" action="/alerts/5/acknowledge/">' in html
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+def test_whole_numbers_are_written_as_localize_writes_them(settings, grouped):
+    settings.USE_THOUSAND_SEPARATOR = grouped
+    with translation.override("en"):
+        assert integer_text()(12345) == localize(12345) == ("12,345" if grouped else "12345")
