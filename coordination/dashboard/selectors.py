@@ -467,8 +467,9 @@ class ShelterPanel:
 def shelter_panel(shelter_id: int, *, now: datetime) -> ShelterPanel:
     """One shelter for its dashboard panel; raises Shelter.DoesNotExist.
 
-    Queries: 1 shelter with sums, 2 spaces with their counters, 3 the week's changes by hour,
-    4 assignments with their users, 5 the latest audit entries with who did them.
+    Queries: 1 shelter, 2 spaces with their counters (the shelter's sums added up from them),
+    3 the week's changes by hour, 4 assignments with their users, 5 the latest audit entries
+    with who did them.
     """
     shelter = shelter_with_space_rows(shelter_id)
     week = occupancy_history(
