@@ -122,6 +122,13 @@ def shelter_with_spaces(shelter_id: int, *, member=None) -> Shelter:
     return shelter
 
 
+def shelter_with_space_rows(shelter_id: int) -> Shelter:
+    """One shelter with its sums and `space_rows` (SpaceRows by name, as _with_space_rows);
+    raises DoesNotExist. Two queries, as shelter_with_spaces, for a page that only lists the
+    spaces (no Space or User object built for each)."""
+    return _with_space_rows([Shelter.objects.get(pk=shelter_id)])[0]
+
+
 @dataclass(frozen=True, slots=True)
 class RecentChange:
     """A line of a shelter's history as its page shows it, read as plain values."""

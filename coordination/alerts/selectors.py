@@ -182,30 +182,38 @@ def webhooks_for(alert: Alert) -> list[int]:
     )
 
 
-def _open_for(user) -> QuerySet[Alert]:
-    """Unacknowledged alerts a coordinator sees in the app (none for anyone else).
-
-    Narrowed by the user's in-app subscriptions (alerts of no city always come); without
-    one, every alert. Alerts folded into a group alert are left out (the group is there).
-    """
-    if not is_coordinator(user):
-        return Alert.objects.none()
-    alerts = Alert.objects.for_coordinators()
+def _in_app_scope(user) -> Q | None:
+    """The alerts a coordinator's in-app subscriptions cover (alerts of no city always come);
+    None without any subscription: every alert."""
     subscriptions = list(
         AlertSubscription.objects.filter(user=user, channel=Channel.IN_APP).prefetch_related(
             "shelters"
         )
     )
-    if subscriptions:
-        scope = Q(city="")
-        for subscription in subscriptions:
-            shelter_ids = [shelter.pk for shelter in subscription.shelters.all()]
-            city_scope = Q(city=subscription.city)
-            if shelter_ids:
-                city_scope &= Q(shelter__isnull=True) | Q(shelter_id__in=shelter_ids)
-            scope |= city_scope
-        alerts = alerts.filter(scope)
-    return alerts
+    if not subscriptions:
+        return None
+    scope = Q(city="")
+    for subscription in subscriptions:
+        shelter_ids = [shelter.pk for shelter in subscription.shelters.all()]
+        city_scope = Q(city=subscription.city)
+        if shelter_ids:
+            city_scope &= Q(shelter__isnull=True) | Q(shelter_id__in=shelter_ids)
+        scope |= city_scope
+    return scope
+
+
+def _open_in(scope: Q | None) -> QuerySet[Alert]:
+    """Unacknowledged alerts in a coordinator's `scope` (_in_app_scope; None: every alert).
+    Alerts folded into a group alert are left out (the group is there)."""
+    alerts = Alert.objects.for_coordinators()
+    return alerts if scope is None else alerts.filter(scope)
+
+
+def _open_for(user) -> QuerySet[Alert]:
+    """Unacknowledged alerts a coordinator sees in the app (none for anyone else)."""
+    if not is_coordinator(user):
+        return Alert.objects.none()
+    return _open_in(_in_app_scope(user))
 
 
 def alerts_open_for(user, *, limit: int = 200) -> list[Alert]:
@@ -215,12 +223,39 @@ def alerts_open_for(user, *, limit: int = 200) -> list[Alert]:
     return list(alerts.order_by("-created_at", "-pk")[:limit])
 
 
-def alerts_open_newest(user, *, shown: int) -> tuple[list[Alert], int]:
-    """The `shown` newest open alerts a coordinator sees, and how many they see in all (the
-    dashboard lists a few and links to the alerts page for the rest)."""
-    alerts = _open_for(user)
-    newest = list(alerts.select_related("shelter").order_by("-created_at", "-pk")[:shown])
-    return newest, alerts.count()
+@dataclass(frozen=True)
+class OpenAlerts:
+    newest: list[Alert]  # with their shelters
+    count: int  # of those the coordinator sees (`_open_for`)
+    by_shelter: dict[int, int]  # every coordinator's open alerts by shelter (0: left out)
+
+
+def alerts_open_newest(user, *, shown: int) -> OpenAlerts:
+    """The `shown` newest open alerts a coordinator sees, how many they see in all (the
+    dashboard lists a few and links to the alerts page for the rest), and how many are open
+    at each shelter, whoever sees them (the dashboard's table).
+
+    Queries: 1 the user's in-app subscriptions, 2 the newest, 3 the counts (one pass over
+    the open alerts, grouped by shelter: the table's 500 shelters did not each count theirs).
+    """
+    if not is_coordinator(user):
+        return OpenAlerts(newest=[], count=0, by_shelter={})
+    scope = _in_app_scope(user)
+    newest = list(_open_in(scope).select_related("shelter").order_by("-created_at", "-pk")[:shown])
+    rows = (
+        Alert.objects.for_coordinators()
+        .values("shelter_id")
+        .annotate(
+            n=Count("pk"), seen=Count("pk", filter=scope) if scope is not None else Count("pk")
+        )
+        .order_by()
+    )
+    by_shelter, count = {}, 0
+    for row in rows:
+        if row["shelter_id"] is not None:
+            by_shelter[row["shelter_id"]] = row["n"]
+        count += row["seen"]
+    return OpenAlerts(newest=newest, count=count, by_shelter=by_shelter)
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,12 @@ from collections.abc import Iterator
 
 from django.db.models import OuterRef, Subquery
 
-from shelter.models import Shelter
 from shelter.spreadsheets import export_time, yes_no
 
 from .. import public
 from ..api import hxl_rows
 from ..models import Household, HouseholdStatus, Stay
-from .selectors import DashboardFilters
+from .selectors import DashboardFilters, ShelterFigures
 
 HOUSEHOLD_STATUSES = {
     "waiting": [HouseholdStatus.WAITING],
@@ -49,7 +48,7 @@ SHELTER_COLUMNS = [
 ]
 
 
-def shelter_rows(shelters: list[Shelter]) -> Iterator[list]:
+def shelter_rows(shelters: list[ShelterFigures]) -> Iterator[list]:
     """Shelters with their figures as on the dashboard (selectors.shelters_with_figures)."""
     yield SHELTER_COLUMNS
     for s in shelters:

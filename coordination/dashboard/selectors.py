@@ -6,9 +6,9 @@ templates only print.
 """
 
 import heapq
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from decimal import Decimal
 from enum import IntEnum
 
 from django.db.models import (
@@ -27,12 +27,20 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from shelter.models import AuditEntry, Shelter, ShelterKind, ShelterMembership, ShelterStatus, Space
+from shelter.models import (
+    TAKING_PEOPLE,
+    AuditEntry,
+    Shelter,
+    ShelterKind,
+    ShelterMembership,
+    ShelterStatus,
+    Space,
+)
 from shelter.selectors import (
     OccupancyPoint,
     last_hours,
     occupancy_history,
-    shelter_with_spaces,
+    shelter_with_space_rows,
 )
 
 from ..alerts.models import Alert
@@ -56,6 +64,57 @@ class Urgency(IntEnum):
     NOT_TAKING = 4  # standby or closed: nobody to worry about tonight
 
 
+@dataclass(slots=True)
+class ShelterFigures:
+    """A shelter as the dashboard and its export show it, read as plain values with its sums.
+
+    The dashboard reads every shelter of the city (500) on each load: building a Shelter
+    model for each cost more than reading them. The fields not read are worked out by
+    _add_figures.
+    """
+
+    pk: int
+    name: str
+    kind: str
+    address: str
+    city: str
+    district: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    phone: str
+    accepts_families: bool
+    women_children_only: bool
+    men_only: bool
+    pets_allowed: bool
+    wheelchair_accessible: bool
+    status: str
+    marked_full: bool
+    total_places: int
+    total_occupied: int
+    total_held: int
+    total_blocked: int
+    total_free: int
+    largest_free: int  # the most free places in one space
+    last_counted_at: datetime | None
+    last_counted_by: str | None
+    host_unchecked: bool  # a resident's home nobody has visited yet
+    open_alerts: int = field(default=0, init=False)  # set by dashboard()
+    used_percent: int = field(default=0, init=False)
+    freshness: Freshness = field(default=Freshness.NEVER, init=False)
+    is_stale: bool = field(default=False, init=False)
+    free_now: int = field(default=0, init=False)
+    urgency: Urgency = field(default=Urgency.OK, init=False)
+
+    @property
+    def takes_people(self) -> bool:
+        return self.status in TAKING_PEOPLE
+
+
+# What the query reads, in the order of ShelterFigures: neither the dashboard nor its export
+# shows the rest of a shelter.
+FIGURES_READ = [f.name for f in fields(ShelterFigures) if f.init]
+
+
 @dataclass(frozen=True)
 class DashboardFilters:
     city: str = ""
@@ -77,7 +136,7 @@ class DashboardFilters:
     def as_dict(self) -> dict[str, str]:
         return {name: value for name, value in vars(self).items() if value}
 
-    def admits(self, shelter: Shelter) -> bool:
+    def admits(self, shelter: ShelterFigures) -> bool:
         return (
             (not self.city or shelter.city == self.city)
             and (not self.kind or shelter.kind == self.kind)
@@ -122,7 +181,7 @@ class WaitingGroup:
     people: int = 0
     largest: int = 0  # the biggest household of the group: the shelters listed fit it
     oldest: datetime | None = None
-    shelters: list[Shelter] = field(default_factory=list)
+    shelters: list[ShelterFigures] = field(default_factory=list)
     shelters_count: int = 0
 
     @property
@@ -140,35 +199,18 @@ class Dashboard:
     filters: DashboardFilters
     cities: list[str]
     totals: CityTotals
-    shelters: list[Shelter]  # filtered, most urgent first
+    shelters: list[ShelterFigures]  # filtered, most urgent first
     shelters_total: int  # before the kind and status filters
     waiting: list[WaitingGroup]
     history_day: list[OccupancyPoint]
     history_week: list[OccupancyPoint]
     # The newest unacknowledged alerts the coordinator sees (their in-app subscriptions),
-    # and how many there are; each shelter's own count is the `open_alerts` annotation of
-    # shelters_with_figures().
+    # and how many there are; each shelter's own count is its `open_alerts`.
     open_alerts: list[Alert] = field(default_factory=list)
     open_alerts_count: int = 0
 
 
-# What neither the dashboard nor its export shows of a shelter: left out of the one query
-# that reads all of them (and out of the GROUP BY that carries every column read).
-NOT_ON_THE_DASHBOARD = (
-    "host",
-    "public_notes",
-    "has_showers",
-    "has_kitchen",
-    "has_heating",
-    "has_wifi",
-    "opens_at",
-    "closes_at",
-    "created_at",
-    "updated_at",
-)
-
-
-def shelters_with_figures() -> list[Shelter]:
+def shelters_with_figures() -> list[ShelterFigures]:
     """Every shelter with its sums, largest free space, and when and by whom it was last counted.
 
     One query: sums and maxima over the spaces, the last counter by a subquery per shelter
@@ -177,15 +219,8 @@ def shelters_with_figures() -> list[Shelter]:
     last_count = Space.objects.filter(shelter=OuterRef("pk"), counted_at__isnull=False).order_by(
         "-counted_at", "-pk"
     )
-    open_alerts = (
-        Alert.objects.for_coordinators()
-        .filter(shelter=OuterRef("pk"))
-        .values("shelter")
-        .annotate(n=Count("pk"))
-    )
-    return list(
-        Shelter.objects.defer(*NOT_ON_THE_DASHBOARD)
-        .with_counts()
+    rows = (
+        Shelter.objects.with_counts()
         .annotate(
             largest_free=Coalesce(
                 Max(
@@ -197,23 +232,22 @@ def shelters_with_figures() -> list[Shelter]:
                 0,
             ),
             last_counted_at=Max("spaces__counted_at"),
+            # A bare subquery runs once a shelter; wrapped (in Coalesce(...)) it would be
+            # grouped on as a whole and run once for every space row (5,000 at 500 shelters).
             last_counted_by=Subquery(last_count.values("counted_by__username")[:1]),
-            # Not in Coalesce: a bare subquery is grouped by the shelter it refers to and runs
-            # once a shelter, where Coalesce(...) would be grouped on as a whole and run once
-            # for every space row (5,000 times at 500 shelters). None is 0 (_add_figures).
-            open_alerts=Subquery(open_alerts.values("n")[:1]),
             # A resident's home nobody has visited: never "could go to" for women and children.
             host_unchecked=Exists(
                 HostOffer.objects.filter(shelter=OuterRef("pk"), visited_at__isnull=True)
             ),
         )
         .order_by("name", "pk")
+        .values_list(*FIGURES_READ)
     )
+    return [ShelterFigures(*row) for row in rows]
 
 
-def _add_figures(shelter: Shelter, stale_from: datetime) -> Shelter:
+def _add_figures(shelter: ShelterFigures, stale_from: datetime) -> ShelterFigures:
     """Per-row figures the table shows: used percent, staleness, urgency."""
-    shelter.open_alerts = shelter.open_alerts or 0
     taken = shelter.total_places - shelter.total_free
     shelter.used_percent = round(100 * taken / shelter.total_places) if shelter.total_places else 0
     shelter.freshness = freshness(shelter.last_counted_at, stale_from=stale_from)
@@ -232,7 +266,7 @@ def _add_figures(shelter: Shelter, stale_from: datetime) -> Shelter:
     return shelter
 
 
-def by_urgency(shelters: list[Shelter]) -> list[Shelter]:
+def by_urgency(shelters: list[ShelterFigures]) -> list[ShelterFigures]:
     """Full, then nearly full, then stale, then the rest; fullest first within each."""
     return sorted(shelters, key=lambda s: (s.urgency, -s.used_percent, s.name, s.pk))
 
@@ -279,7 +313,7 @@ def _waiting_groups() -> list[WaitingGroup]:
     )
 
 
-def _place_groups(groups: list[WaitingGroup], shelters: list[Shelter]) -> None:
+def _place_groups(groups: list[WaitingGroup], shelters: list[ShelterFigures]) -> None:
     """The shelters that could take every household of each group in one space.
 
     The same rules as "find a place" (shelter_admits) and the same order (place_rank: fresh
@@ -289,7 +323,10 @@ def _place_groups(groups: list[WaitingGroup], shelters: list[Shelter]) -> None:
     open_shelters = [
         s for s in shelters if s.takes_people and not s.marked_full and s.largest_free > 0
     ]
-    admitted: dict[tuple, list[Shelter]] = defaultdict(list)
+    admitted: dict[tuple, list[ShelterFigures]] = {}
+    # Groups of other sizes or medical needs often share their needs and largest household
+    # (some 50 of 80 at 500 shelters): the same shelters, picked once.
+    picked: dict[tuple, tuple[list[ShelterFigures], int]] = {}
     for group in groups:
         needs = (group.is_family, group.women_children_only, group.has_pets, group.needs_wheelchair)
         if needs not in admitted:
@@ -298,24 +335,30 @@ def _place_groups(groups: list[WaitingGroup], shelters: list[Shelter]) -> None:
                 for s in open_shelters
                 if shelter_admits(s, group) and not (group.women_children_only and s.host_unchecked)
             ]
-        fitting = [s for s in admitted[needs] if s.largest_free >= group.largest]
-        # Only the first few are shown: picked without sorting every fitting shelter (some
-        # 80 groups at 500 shelters); the rank ends with the pk, so no two are equal.
-        group.shelters = heapq.nsmallest(
-            SHELTERS_SHOWN_PER_GROUP,
-            fitting,
-            key=lambda s, largest=group.largest: place_rank(
-                freshness=s.freshness,
-                leftover=s.largest_free - largest,
-                used_percent=s.used_percent,
-                name=s.name,
-                pk=s.pk,
-            ),
-        )
-        group.shelters_count = len(fitting)
+        if (needs, group.largest) not in picked:
+            fitting = [s for s in admitted[needs] if s.largest_free >= group.largest]
+            # Only the first few are shown: picked without sorting every fitting shelter;
+            # the rank ends with the pk, so no two are equal.
+            first = heapq.nsmallest(
+                SHELTERS_SHOWN_PER_GROUP,
+                fitting,
+                key=lambda s, largest=group.largest: place_rank(
+                    freshness=s.freshness,
+                    leftover=s.largest_free - largest,
+                    used_percent=s.used_percent,
+                    name=s.name,
+                    pk=s.pk,
+                ),
+            )
+            picked[(needs, group.largest)] = (first, len(fitting))
+        first, fitting_count = picked[(needs, group.largest)]
+        group.shelters = list(first)
+        group.shelters_count = fitting_count
 
 
-def _totals(shelters: list[Shelter], groups: list[WaitingGroup], *, now, city: str) -> CityTotals:
+def _totals(
+    shelters: list[ShelterFigures], groups: list[WaitingGroup], *, now, city: str
+) -> CityTotals:
     taking = [s for s in shelters if s.takes_people]
     local_midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     meals = MealOffer.objects.not_cancelled().filter(date=local_midnight.date())
@@ -344,9 +387,9 @@ def _totals(shelters: list[Shelter], groups: list[WaitingGroup], *, now, city: s
 class CityShelters:
     filters: DashboardFilters
     cities: list[str]
-    shelters: list[Shelter]  # of the chosen city (every city when none), with their figures
+    shelters: list[ShelterFigures]  # of the chosen city (every city when none), with their figures
 
-    def table(self) -> list[Shelter]:
+    def table(self) -> list[ShelterFigures]:
         """The shelters passing the kind and status filters too, most urgent first."""
         return by_urgency([s for s in self.shelters if self.filters.admits(s)])
 
@@ -383,11 +426,14 @@ def dashboard(query, *, user, now: datetime | None = None) -> Dashboard:
 
     Queries: 1 shelters with figures, 2 waiting households by size and needs, 3 today's
     meals, 4 today's arrivals, 5 the city's changes of the last week by hour, 6 the user's
-    in-app subscriptions, 7 the newest of their open alerts, 8 how many there are.
+    in-app subscriptions, 7 the newest of their open alerts, 8 how many there are, and how
+    many each shelter has.
     """
     now = now or timezone.now()
-    open_alerts, open_alerts_count = alerts_open_newest(user, shown=ALERTS_SHOWN)
+    alerts = alerts_open_newest(user, shown=ALERTS_SHOWN)
     city = city_shelters(query, now=now)
+    for shelter in city.shelters:
+        shelter.open_alerts = alerts.by_shelter.get(shelter.pk, 0)
     groups = _waiting_groups()
     _place_groups(groups, city.shelters)
     week = city.history(now)
@@ -401,8 +447,8 @@ def dashboard(query, *, user, now: datetime | None = None) -> Dashboard:
         waiting=groups,
         history_day=last_hours(week, 24),
         history_week=week,
-        open_alerts=open_alerts,
-        open_alerts_count=open_alerts_count,
+        open_alerts=alerts.newest,
+        open_alerts_count=alerts.count,
     )
 
 
@@ -411,7 +457,7 @@ AUDIT_ENTRIES_SHOWN = 20
 
 @dataclass
 class ShelterPanel:
-    shelter: Shelter  # with sums and spaces (shelter.selectors.shelter_with_spaces)
+    shelter: Shelter  # with sums and space_rows (shelter.selectors.shelter_with_space_rows)
     memberships: list[ShelterMembership]
     audit: list[AuditEntry]
     history_day: list[OccupancyPoint]
@@ -421,10 +467,11 @@ class ShelterPanel:
 def shelter_panel(shelter_id: int, *, now: datetime) -> ShelterPanel:
     """One shelter for its dashboard panel; raises Shelter.DoesNotExist.
 
-    Queries: 1 shelter with sums, 2 spaces with their counters, 3 the week's changes by hour,
-    4 assignments with their users, 5 the latest audit entries with who did them.
+    Queries: 1 shelter, 2 spaces with their counters (the shelter's sums added up from them),
+    3 the week's changes by hour, 4 assignments with their users, 5 the latest audit entries
+    with who did them.
     """
-    shelter = shelter_with_spaces(shelter_id)
+    shelter = shelter_with_space_rows(shelter_id)
     week = occupancy_history(
         now=now,
         places_now=shelter.total_places,

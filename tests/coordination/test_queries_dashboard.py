@@ -69,11 +69,11 @@ def test_dashboard_queries_do_not_grow(size, as_user, coordinator):
     _seed(size, coordinator)
     client = as_user(coordinator)
     # 1 session, 2 user with their permissions, 3 the user's in-app subscriptions, 4 the newest
-    # of their open alerts, 5 how many there are, 6 shelters with sums, largest free space,
-    # last count and open alerts, 7 waiting households by size and needs, 8 the week's changes
-    # by hour (both charts), 9 today's meals, 10 today's arrivals, 11-12 residents' offers and
-    # places summed, 13 follow-up calls due with household and place, 14 holds to suspended
-    # hosts with household and place
+    # of their open alerts, 5 how many there are and how many each shelter has, 6 shelters with
+    # sums, largest free space and last count, 7 waiting households by size and needs, 8 the
+    # week's changes by hour (both charts), 9 today's meals, 10 today's arrivals, 11-12
+    # residents' offers and places summed, 13 follow-up calls due with household and place,
+    # 14 holds to suspended hosts with household and place
     assert _queries(client, reverse("coordination:dashboard")) == 14
     assert _queries(client, reverse("coordination:dashboard"), {"city": "Uralsk", "page": 2}) == 14
 
