@@ -25,12 +25,13 @@ logger = logging.getLogger(__name__)
 PENDING_SECONDS = 10  # the longest a lost task can hold back the next run
 
 
-def _marker(task_name: str, shelter_id: int) -> str:
-    return f"coalesce:{task_name}:{shelter_id}"
+def _marker(task_name: str, key: int | str) -> str:
+    return f"coalesce:{task_name}:{key}"
 
 
-def enqueue(task: Task, shelter_id: int) -> None:
-    """Queue `task(shelter_id)` unless a run of it is queued already.
+def enqueue(task: Task, shelter_id: int | str) -> None:
+    """Queue `task(shelter_id)` unless a run of it is queued already. (A city's name works as
+    well as a shelter's id: coordination's city rules are coalesced by city.)
 
     Raises what the broker raises when it is unreachable: the caller then does the work
     itself, as it did before coalescing.
@@ -54,7 +55,7 @@ def enqueue(task: Task, shelter_id: int) -> None:
         raise
 
 
-def started(task_name: str, shelter_id: int) -> None:
+def started(task_name: str, shelter_id: int | str) -> None:
     """Called by the task before it reads anything: a change committed from now on queues
     another run, and every change committed before is seen by this one."""
     try:
