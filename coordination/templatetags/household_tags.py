@@ -24,7 +24,8 @@ BADGES = (
 )
 
 
-def _summary_html(household) -> str:
+def summary_html(household) -> str:
+    """ "3 people, 1 child" and a badge for each need, as HTML (numbers and our words)."""
     people = ngettext("%(n)s person", "%(n)s people", household.size) % {"n": household.size}
     html = f'<span class="fw-semibold">{people}</span>'
     if household.children:
@@ -41,12 +42,12 @@ def _summary_html(household) -> str:
 @register.simple_tag
 def household_summary(household) -> SafeString:
     """ "3 people, 1 child" and a badge for each need."""
-    return mark_safe(_summary_html(household))  # noqa: S308  (numbers and our catalog's words)
+    return mark_safe(summary_html(household))  # noqa: S308  (numbers and our catalog's words)
 
 
-@register.simple_tag
-def household_registered(household) -> SafeString:
-    """ "registered by <who> at <where>" (or either alone; nothing without both)."""
+def registered_text(household) -> str:
+    """ "registered by <who> at <where>" (or either alone; nothing without both), the names
+    escaped, and a newline."""
     who = household.registered_by.get_username() if household.registered_by_id else None
     where = household.registered_at.name if household.registered_at_id else None
     if who and where:
@@ -60,4 +61,10 @@ def household_registered(household) -> SafeString:
         text = gettext("registered at %(where)s") % {"where": escape(where)}
     else:
         text = ""
-    return mark_safe(text + "\n")  # noqa: S308  (the names escaped; the words are our catalog's)
+    return text + "\n"
+
+
+@register.simple_tag
+def household_registered(household) -> SafeString:
+    """ "registered by <who> at <where>" (or either alone; nothing without both)."""
+    return mark_safe(registered_text(household))  # noqa: S308  (names escaped; our words)
