@@ -102,9 +102,10 @@ class SpaceChoiceIterator(ModelChoiceIterator):
             yield (pk, f"{shelter_name} / {name} ({free})")
 
 
-class SpaceSelect(forms.Select):
-    """A select of many spaces written in Python: the HTML of Django's select.html with an
-    include of select_option.html for each option, without a template per option."""
+class Select(forms.Select):
+    """A select of many options written in Python: the HTML of Django's select.html with an
+    include of select_option.html for each option, without a template per option. Named
+    Select as Django's is: crispy adds the widget's class name to its CSS classes."""
 
     def render(self, name, value, attrs=None, renderer=None):
         chosen = self.format_value(value)
@@ -138,7 +139,7 @@ class SpaceChoiceField(forms.ModelChoiceField):
     """A space, labelled "Shelter / Space (free places)"."""
 
     iterator = SpaceChoiceIterator
-    widget = SpaceSelect
+    widget = Select
 
 
 class SpaceChoiceForm(forms.Form):
