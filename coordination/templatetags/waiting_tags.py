@@ -5,10 +5,10 @@ from html import escape
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from ._rows import csrf_input, pk_url
 from .household_tags import registered_text, summary_html
 
 register = template.Library()
@@ -77,13 +77,6 @@ ASKED_ONLINE = (
 )
 
 
-def _pk_url(name: str):
-    """reverse(name, args=[pk]) for many pks, the URL resolved once."""
-    marker = "2147483647"
-    before, after = reverse(name, args=[marker]).split(marker)
-    return lambda pk: f"{before}{pk}{after}"
-
-
 def _asked_online(code: str | None, where: str, since) -> str:
     if not code:
         return ""
@@ -108,8 +101,8 @@ def waiting_rows(households, fitting) -> SafeString:
     """The households waiting for a place (Household objects, `fits` annotated when
     `fitting` is a shelter), as the list's items: name and code, since when, summary, their
     online request, masked phone, who registered them, whether they fit, "Find a place"."""
-    household_url = _pk_url("coordination:household")
-    find_url = _pk_url("coordination:find_place")
+    household_url = pk_url("coordination:household")
+    find_url = pk_url("coordination:find_place")
     find = escape(gettext("Find a place"))
     fits = (
         '<span class="badge text-bg-success">'
@@ -153,13 +146,8 @@ def elsewhere_rows(context, households) -> SafeString:
     """The city's other households waiting for a place (selectors.WaitingElsewhere: no
     personal data), as the list's items: code, since when, summary, their online request,
     where registered, and "Hold places" at the user's best space for them."""
-    hold_url = _pk_url("coordination:hold")
-    token = context.get("csrf_token")
-    csrf = (
-        f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(token))}">'
-        if token and token != "NOTPROVIDED"
-        else ""
-    )
+    hold_url = pk_url("coordination:hold")
+    csrf = csrf_input(context)
     nothing = (
         '<div class="small text-body-secondary">'
         + escape(gettext("No space of your shelters takes them together now."))
