@@ -76,9 +76,9 @@ def household_registered(household) -> SafeString:
     return mark_safe(registered_text(household))  # noqa: S308  (names escaped; our words)
 
 
-# "Find a place": coordination/partials/place_option.html for each of its 20 places, written
-# in Python (the same HTML, each value escaped once): with its two forms, URLs and words,
-# the include cost more than the rest of the page.
+# "Find a place": what the partial coordination/partials/place_option.html wrote for each
+# of its 20 places, written in Python (the same HTML, each value escaped once): with its two
+# forms, URLs and words, the include cost more than the rest of the page.
 PLACE_OPTION = (
     '<li class="list-group-item">\n'
     '    <div class="d-flex flex-wrap justify-content-between gap-1">\n'

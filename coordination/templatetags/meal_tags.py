@@ -1,8 +1,8 @@
 """Today's meal offers as the meals page's cards, written in Python.
 
-The same HTML the template's loop wrote (with coordination/partials/meal_tags.html for the
-badges), each value escaped once: a hundred offers in the day, each with a claim form and
-its select of the volunteer's shelters, took most of the page's time as template tags.
+The same HTML the template's loop wrote (with the partial coordination/partials/meal_tags.html
+for the badges), each value escaped once: a hundred offers in the day, each with a claim form
+and its select of the volunteer's shelters, took most of the page's time as template tags.
 """
 
 from html import escape
