@@ -1,7 +1,11 @@
 """Forms for registering households and placing them (phone-first, crispy)."""
 
+from html import escape
+
 from crispy_forms.layout import Div, Fieldset
 from django import forms
+from django.forms.models import ModelChoiceIterator
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from shelter.forms import bounded_formfield
@@ -82,10 +86,66 @@ class HouseholdForm(forms.ModelForm):
         return data
 
 
+class SpaceChoiceIterator(ModelChoiceIterator):
+    """The spaces as (id, "Shelter / Space (free places)"), read with one values query: a
+    model instance per option (a volunteer's 200 spaces) cost more than the rest of the
+    household page."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        rows = self.queryset.values_list(
+            "pk", "shelter__name", "name", "places", "blocked", "held", "occupied"
+        )
+        for pk, shelter_name, name, places, blocked, held, occupied in rows:
+            free = places - blocked - held - occupied  # Space.free
+            yield (pk, f"{shelter_name} / {name} ({free})")
+
+
+class Select(forms.Select):
+    """A select of many options written in Python: the HTML of Django's select.html with an
+    include of select_option.html for each option, without a template per option. Named
+    Select as Django's is: crispy adds the widget's class name to its CSS classes."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = self.format_value(value)
+        options = []
+        selected = False
+        for option_value, label in self.choices:
+            option_value = "" if option_value is None else str(option_value)
+            is_chosen = not selected and option_value in chosen
+            selected = selected or is_chosen
+            options.append(
+                f'\n  <option value="{escape(option_value)}"{" selected" if is_chosen else ""}>'
+                f"{escape(str(label))}</option>\n"
+            )
+        return mark_safe(  # noqa: S308  (every value escaped here)
+            f'<select name="{escape(name)}"{_attrs_html(self.build_attrs(self.attrs, attrs))}>'
+            + "".join(options)
+            + "\n</select>"
+        )
+
+
+def _attrs_html(attrs: dict) -> str:
+    """django/forms/widgets/attrs.html"""
+    return "".join(
+        f" {escape(key)}" if value is True else f' {escape(key)}="{escape(str(value))}"'
+        for key, value in attrs.items()
+        if value is not False
+    )
+
+
+class SpaceChoiceField(forms.ModelChoiceField):
+    """A space, labelled "Shelter / Space (free places)"."""
+
+    iterator = SpaceChoiceIterator
+    widget = Select
+
+
 class SpaceChoiceForm(forms.Form):
     """Pick a space: for a hold, a check-in or a move."""
 
-    space = forms.ModelChoiceField(
+    space = SpaceChoiceField(
         queryset=Space.objects.none(),
         label=_("Space"),
         error_messages={"invalid_choice": _("Choose one of the listed spaces.")},
@@ -94,9 +154,6 @@ class SpaceChoiceForm(forms.Form):
     def __init__(self, *args, spaces=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["space"].queryset = spaces if spaces is not None else Space.objects.all()
-        self.fields["space"].label_from_instance = lambda space: (
-            f"{space.shelter.name} / {space.name} ({space.free})"
-        )
 
 
 class WaitingFilterForm(forms.Form):
