@@ -2,7 +2,7 @@
 
 from html import escape
 
-from .dashboard_tags import pk_url  # noqa: F401  (for the row tags, from here)
+from shelter.links import pk_url  # noqa: F401  (for the row tags, from here)
 
 
 def csrf_input(context) -> str:

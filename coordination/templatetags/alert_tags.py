@@ -12,8 +12,10 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from shelter.links import pk_url
+
 from ..alerts.models import AlertKind, AlertLevel
-from .dashboard_tags import natural_time, pk_url
+from .dashboard_tags import natural_time
 
 register = template.Library()
 

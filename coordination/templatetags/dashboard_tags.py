@@ -12,7 +12,6 @@ from html import escape
 from django import template
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import NaturalTimeFormatter, naturaltime
-from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
@@ -23,19 +22,12 @@ from django.utils.translation import (
     ngettext,
 )
 
+from shelter.links import pk_url
 from shelter.models import ShelterKind, ShelterStatus
 
 register = template.Library()
 
 ROW_CLASSES = {0: "row-full", 1: "row-nearly", 2: "row-stale"}  # Urgency.FULL, NEARLY_FULL, STALE
-_PK = 2_147_483_647  # reversed in place of each pk: a number no path holds otherwise
-
-
-def pk_url(viewname: str):
-    """A function of a pk giving the view's URL, as `{% url viewname pk %}` would (the URL
-    reversed once, for a whole table)."""
-    head, tail = reverse(viewname, args=[_PK]).split(str(_PK))
-    return lambda pk: f"{head}{pk}{tail}"
 
 
 def _panel_url():

@@ -14,12 +14,13 @@ from html import escape
 
 from django import template
 from django.conf import settings
-from django.template.defaulttags import CsrfTokenNode
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
+
+from ._rows import csrf_input
 
 register = template.Library()
 
@@ -111,7 +112,7 @@ def site_nav(context, suffix: str = "") -> SafeString:
     request = context["request"]
     language = translation.get_language()
     words = _frame(language, get_script_prefix())
-    csrf = CsrfTokenNode().render(context)  # as {% csrf_token %} writes it
+    csrf = csrf_input(context)
     switcher = LANGUAGE_SWITCHER.format(
         url=words["setlang_url"],
         csrf=csrf,
