@@ -15,6 +15,7 @@ Nothing is lost if the marker is: without a cache every change queues its own ta
 before), and a marker left behind by a task that never ran expires after PENDING_SECONDS.
 """
 
+import hashlib
 import logging
 
 from celery import Task
@@ -26,6 +27,8 @@ PENDING_SECONDS = 10  # the longest a lost task can hold back the next run
 
 
 def _marker(task_name: str, key: int | str) -> str:
+    if isinstance(key, str):  # a city's name: spaces, Cyrillic, any length; the key stays plain
+        key = hashlib.sha256(key.encode()).hexdigest()[:32]
     return f"coalesce:{task_name}:{key}"
 
 
