@@ -321,7 +321,7 @@ def alerts_evaluate_shelter(
 
 
 def alerts_evaluate_changes(
-    *, shelter_id: int | None = None, now: datetime | None = None, city_rules: bool = True
+    *, shelter_id: int | None = None, now: datetime | None = None
 ) -> list[Alert]:
     """Replay the recorded changes (the occupancy outbox) through the rules, oldest first.
 
@@ -330,8 +330,7 @@ def alerts_evaluate_changes(
     and the rows deleted commit together: a worker killed half-way leaves the rows for the
     next run, and no change is evaluated twice. Each row is evaluated with the figures the
     change left, so a shelter that filled and emptied while the broker was down still raises
-    both alerts, in order. Then the rules of each shelter's city, as they are now; without
-    `city_rules` the caller has them evaluated (tasks.evaluate_changes: once per city).
+    both alerts, in order.
     """
     now = now or timezone.now()
     pending = OccupancyOutbox.objects.order_by().values_list("shelter_id", flat=True).distinct()
@@ -339,11 +338,11 @@ def alerts_evaluate_changes(
         pending = pending.filter(shelter_id=shelter_id)
     raised = []
     for pending_id in sorted(pending):
-        raised += _replay_changes(pending_id, now=now, city_rules=city_rules)
+        raised += _replay_changes(pending_id, now=now)
     return raised
 
 
-def _replay_changes(shelter_id: int, *, now: datetime, city_rules: bool) -> list[Alert]:
+def _replay_changes(shelter_id: int, *, now: datetime) -> list[Alert]:
     with transaction.atomic():
         shelter = _shelter_locked(shelter_id)
         changes = list(OccupancyOutbox.objects.filter(shelter_id=shelter_id).order_by("pk"))
@@ -357,8 +356,7 @@ def _replay_changes(shelter_id: int, *, now: datetime, city_rules: bool) -> list
             )
             raised += _evaluate_capacity(shelter, rule_by_kind, figures, as_of=change.created_at)
         raised += _evaluate_stale(shelter, rule_by_kind, now=now)
-        if city_rules:
-            raised += alerts_evaluate_city(city=shelter.city)
+        raised += alerts_evaluate_city(city=shelter.city)
         OccupancyOutbox.objects.filter(pk__in=[change.pk for change in changes]).delete()
     return raised
 
