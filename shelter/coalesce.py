@@ -15,7 +15,6 @@ Nothing is lost if the marker is: without a cache every change queues its own ta
 before), and a marker left behind by a task that never ran expires after PENDING_SECONDS.
 """
 
-import hashlib
 import logging
 
 from celery import Task
@@ -26,15 +25,12 @@ logger = logging.getLogger(__name__)
 PENDING_SECONDS = 10  # the longest a lost task can hold back the next run
 
 
-def _marker(task_name: str, key: int | str) -> str:
-    if isinstance(key, str):  # a city's name: spaces, Cyrillic, any length; the key stays plain
-        key = hashlib.sha256(key.encode()).hexdigest()[:32]
-    return f"coalesce:{task_name}:{key}"
+def _marker(task_name: str, shelter_id: int) -> str:
+    return f"coalesce:{task_name}:{shelter_id}"
 
 
-def enqueue(task: Task, shelter_id: int | str) -> None:
-    """Queue `task(shelter_id)` unless a run of it is queued already. (A city's name works as
-    well as a shelter's id: coordination's city rules are coalesced by city.)
+def enqueue(task: Task, shelter_id: int) -> None:
+    """Queue `task(shelter_id)` unless a run of it is queued already.
 
     Raises what the broker raises when it is unreachable: the caller then does the work
     itself, as it did before coalescing.
@@ -58,7 +54,7 @@ def enqueue(task: Task, shelter_id: int | str) -> None:
         raise
 
 
-def started(task_name: str, shelter_id: int | str) -> None:
+def started(task_name: str, shelter_id: int) -> None:
     """Called by the task before it reads anything: a change committed from now on queues
     another run, and every change committed before is seen by this one."""
     try:
