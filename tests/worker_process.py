@@ -74,6 +74,11 @@ def kill(worker: subprocess.Popen) -> None:
 
 
 def stop(worker: subprocess.Popen) -> None:
+    """A warm shutdown; killed if it does not end in 30 s (kombu's Redis transport can hang
+    there giving back a prefetched message, as a service manager would kill it)."""
     if worker.poll() is None:
         worker.terminate()
-        worker.wait(timeout=30)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            kill(worker)

@@ -1,9 +1,10 @@
 """Evaluating the rules, raising, clearing and acknowledging alerts.
 
 Lock order: a Shelter row (as the shelter services take it), then the city's grouped alert of
-the hour for small places (its row, FOR UPDATE), then the AlertRule row of a city rule; the
-data-drift rule's row is taken alone. Nothing that holds an AlertRule row takes a Shelter lock
-or a grouped alert's row. Raising is guarded by the partial unique constraint on an uncleared
+the hour for small places (its row, FOR UPDATE); the AlertRule row of a city rule and of the
+data-drift rule is taken alone, after any shelter's lock is given back (a count never waits
+behind a city's sums). Nothing that holds an AlertRule row takes a Shelter lock or a grouped
+alert's row. Raising is guarded by the partial unique constraint on an uncleared
 alert's key, so two evaluations at once still raise one alert.
 
 An alert stores what it means (kind and `params`); `texts` writes it in each reader's
@@ -321,7 +322,7 @@ def alerts_evaluate_shelter(
 
 
 def alerts_evaluate_changes(
-    *, shelter_id: int | None = None, now: datetime | None = None
+    *, shelter_id: int | None = None, now: datetime | None = None, city_rules: bool = True
 ) -> list[Alert]:
     """Replay the recorded changes (the occupancy outbox) through the rules, oldest first.
 
@@ -331,23 +332,35 @@ def alerts_evaluate_changes(
     next run, and no change is evaluated twice. Each row is evaluated with the figures the
     change left, so a shelter that filled and emptied while the broker was down still raises
     both alerts, in order.
+
+    Then the rules of the cities those shelters are in, once per city, as they are now (after
+    the shelters' locks are given back: counts do not wait for a city's sums). Without
+    `city_rules` the caller has them evaluated (tasks.evaluate_changes: one run per city).
     """
     now = now or timezone.now()
     pending = OccupancyOutbox.objects.order_by().values_list("shelter_id", flat=True).distinct()
     if shelter_id is not None:
         pending = pending.filter(shelter_id=shelter_id)
-    raised = []
+    raised, cities = [], set()
     for pending_id in sorted(pending):
-        raised += _replay_changes(pending_id, now=now)
+        replayed, city = _replay_changes(pending_id, now=now)
+        raised += replayed
+        if city is not None:
+            cities.add(city)
+    if city_rules:
+        for city in sorted(cities):
+            raised += alerts_evaluate_city(city=city, now=now)
     return raised
 
 
-def _replay_changes(shelter_id: int, *, now: datetime) -> list[Alert]:
+def _replay_changes(shelter_id: int, *, now: datetime) -> tuple[list[Alert], str | None]:
+    """The shelter's recorded changes through its rules; returns the alerts and its city
+    (None when there was nothing left to replay)."""
     with transaction.atomic():
         shelter = _shelter_locked(shelter_id)
         changes = list(OccupancyOutbox.objects.filter(shelter_id=shelter_id).order_by("pk"))
         if shelter is None or not changes:
-            return []  # another worker replayed them first (a deleted shelter takes its rows)
+            return [], None  # another worker replayed them first (a deleted shelter takes its rows)
         rule_by_kind = selectors.alert_rules()
         raised = []
         for change in changes:
@@ -356,8 +369,16 @@ def _replay_changes(shelter_id: int, *, now: datetime) -> list[Alert]:
             )
             raised += _evaluate_capacity(shelter, rule_by_kind, figures, as_of=change.created_at)
         raised += _evaluate_stale(shelter, rule_by_kind, now=now)
-        raised += alerts_evaluate_city(city=shelter.city)
         OccupancyOutbox.objects.filter(pk__in=[change.pk for change in changes]).delete()
+    return raised, shelter.city
+
+
+def alerts_evaluate_cities(*, now: datetime | None = None) -> list[Alert]:
+    """The rules of every city as they are now: what a city run lost with a killed worker
+    missed (the worker's catch-up on start, and check_all)."""
+    raised = []
+    for city in selectors.cities():
+        raised += alerts_evaluate_city(city=city, now=now)
     return raised
 
 
@@ -465,8 +486,7 @@ def alerts_check_all(*, now: datetime | None = None) -> int:
     raised = len(alerts_evaluate_changes(now=now))
     for shelter_id in _shelters_to_check():
         raised += len(alerts_evaluate_shelter(shelter_id=shelter_id, city_rules=False, now=now))
-    for city in selectors.cities():
-        raised += len(alerts_evaluate_city(city=city, now=now))
+    raised += len(alerts_evaluate_cities(now=now))
     _clear_past_groups(now=now or timezone.now())
     return raised + alerts_check_meals(now=now)
 

@@ -10,6 +10,7 @@ from celery.signals import worker_ready
 from django.conf import settings
 
 from shelter import coalesce
+from shelter.models import Shelter
 
 from . import channels, delivery, services
 
@@ -22,16 +23,52 @@ def evaluate_shelter(shelter_id: int) -> int:
     return len(services.alerts_evaluate_shelter(shelter_id=shelter_id))
 
 
-@shared_task(name="coordination.alerts.evaluate_changes", acks_late=True, ignore_result=True)
-def evaluate_changes(shelter_id: int | None = None) -> int:
+@shared_task(
+    name="coordination.alerts.evaluate_changes", bind=True, acks_late=True, ignore_result=True
+)
+def evaluate_changes(self, shelter_id: int | None = None) -> int:
     """Replay the recorded changes of one shelter (or all). Exactly once per change.
 
     The outbox rows are deleted in the transaction that evaluates them, so a copy of this
     task that runs twice, late, or after a worker was killed finds nothing or the rest.
     """
-    if shelter_id is not None:
-        coalesce.started(evaluate_changes.name, shelter_id)
-    return len(services.alerts_evaluate_changes(shelter_id=shelter_id))
+    if shelter_id is None:
+        return len(services.alerts_evaluate_changes())
+    coalesce.started(evaluate_changes.name, shelter_id)
+    if self.request.is_eager:  # in-process, no worker (the demo): the city's rules right here
+        return len(services.alerts_evaluate_changes(shelter_id=shelter_id))
+    raised = services.alerts_evaluate_changes(shelter_id=shelter_id, city_rules=False)
+    # The city's rule reads every shelter of the city: with many of them counting at once, one
+    # run per city serves them all, as one run per shelter serves its changes.
+    city = Shelter.objects.filter(pk=shelter_id).values_list("city", flat=True).first()
+    if city is not None:
+        evaluate_city_soon(city)
+    return len(raised)
+
+
+@shared_task(name="coordination.alerts.evaluate_city", acks_late=True, ignore_result=True)
+def evaluate_city(city: str) -> int:
+    """The city's rules as its figures are now. Idempotent: safe twice or late."""
+    coalesce.started(evaluate_city.name, city)
+    return len(services.alerts_evaluate_city(city=city))
+
+
+@shared_task(name="coordination.alerts.evaluate_cities", acks_late=True, ignore_result=True)
+def evaluate_cities() -> int:
+    """Every city's rules as they are now (a run lost with a killed worker). Idempotent."""
+    return len(services.alerts_evaluate_cities())
+
+
+def evaluate_city_soon(city: str) -> None:
+    """Queue the city's rules (one run waiting per city); if the broker is down, run them here."""
+    try:
+        coalesce.enqueue(evaluate_city, city)
+        return
+    except Exception:  # kombu raises a variety of errors when Redis is unreachable
+        if evaluate_city.app.conf.task_always_eager:
+            raise
+        logger.warning("broker unreachable; evaluating the city rules of %s in-process", city)
+    services.alerts_evaluate_city(city=city)
 
 
 def evaluate_changes_soon(shelter_id: int) -> None:
@@ -133,9 +170,11 @@ def morning_summary() -> int:
 
 @worker_ready.connect
 def catch_up_on_start(sender, **kwargs) -> None:
-    """A worker that (re)starts first replays waiting changes and sweeps deliveries."""
+    """A worker that (re)starts first replays waiting changes, evaluates every city (a city's
+    run is not in the outbox: a killed worker may have taken it along) and sweeps deliveries."""
     try:
         evaluate_changes.delay()
+        evaluate_cities.delay()
         sweep_deliveries.delay()
     except Exception:  # the broker went away again: beat's runs will do it
         logger.warning("could not queue the catch-up after the worker started", exc_info=True)

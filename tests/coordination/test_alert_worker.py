@@ -233,3 +233,45 @@ def test_a_burst_of_changes_queues_one_run_per_shelter_which_replays_them_all(wa
             assert not full.filter(cleared_at__isnull=True).exists()
     finally:
         celery_app.conf.task_always_eager = True
+
+
+def test_changes_in_many_shelters_of_a_city_queue_one_run_of_its_city_rules(ward):
+    """The city's rule reads every shelter of the city: shelters counting at once each get
+    their own replay, and their city one run, queued once (shelter/coalesce.py); a change
+    after that run started queues the next one."""
+    from coordination.alerts.tasks import evaluate_changes, evaluate_city
+    from shelter import services as shelter_services
+    from shelter.models import OccupancyReason
+
+    space, _volunteer, _email = ward
+    city = space.shelter.city
+    others = [SpaceFactory(places=5, shelter=ShelterFactory(city=city)) for _ in "ab"]
+
+    def change_and_replay(changed) -> None:
+        shelter_services.occupancy_change(
+            space_id=changed.pk, delta=1, reason=OccupancyReason.COUNT, by=None
+        )
+        evaluate_changes(changed.shelter_id)  # as the worker runs each shelter's task
+
+    def city_runs_waiting(connection) -> list[str]:
+        waiting = connection.default_channel.client.lrange("celery", 0, -1)
+        messages = [json.loads(message) for message in waiting]
+        return [
+            m["headers"]["argsrepr"]
+            for m in messages
+            if m["headers"]["task"] == "coordination.alerts.evaluate_city"
+        ]
+
+    celery_app.conf.task_always_eager = False
+    try:
+        with celery_app.connection_for_write() as connection:
+            connection.default_channel.queue_purge("celery")
+            for changed in [space, *others]:
+                change_and_replay(changed)
+            assert city_runs_waiting(connection) == [repr((city,))]
+            evaluate_city(city)  # the worker runs it: the next change queues another
+            change_and_replay(others[0])
+            assert len(city_runs_waiting(connection)) == 2
+            connection.default_channel.queue_purge("celery")
+    finally:
+        celery_app.conf.task_always_eager = True

@@ -19,10 +19,12 @@ from coordination.alerts.models import (
     Alert,
     AlertDelivery,
     AlertKind,
+    AlertLevel,
     AlertRule,
     DeliveryStatus,
     default_rule,
 )
+from coordination.alerts.services import alert_key
 from shelter.models import OccupancyOutbox, Space
 from tests.coordination.alert_helpers import WebhookServer, count_post, wait_until
 from tests.factories import (
@@ -64,26 +66,24 @@ def _count(client, space, occupied):
     assert response.status_code == 302
 
 
-class CityRuleLockedElsewhere:
-    """Holds the city rule's row lock on a connection of its own.
-
-    An evaluation takes it after it has evaluated the shelter's changes, in the same
-    transaction: it waits there, half-way, with its alert written but not committed.
-    """
+class LockedElsewhere:
+    """Holds a lock on a connection of its own, in a transaction it rolls back on exit."""
 
     def __init__(self):
-        if not AlertRule.objects.filter(kind=AlertKind.CITY_LOW).exists():
-            default_rule(AlertKind.CITY_LOW).save()  # a transactional test emptied the table
         self.locked = threading.Event()
         self.release = threading.Event()
         self.thread = threading.Thread(target=self._hold)
 
+    def take(self) -> None:
+        raise NotImplementedError
+
     def _hold(self):
         try:
             with transaction.atomic():
-                AlertRule.objects.select_for_update().get(kind=AlertKind.CITY_LOW)
+                self.take()
                 self.locked.set()
                 self.release.wait(60)
+                transaction.set_rollback(True)
         finally:
             connections.close_all()
 
@@ -97,6 +97,40 @@ class CityRuleLockedElsewhere:
         self.thread.join(10)
 
 
+class AlertBeingRaisedElsewhere(LockedElsewhere):
+    """An uncommitted alert of the same condition: the worker's own insert of it waits on the
+    one-open-per-condition constraint, half-way through the shelter's replay (its shelter
+    locked, its outbox rows not yet deleted)."""
+
+    def __init__(self, shelter, kind):
+        super().__init__()
+        self.shelter, self.kind = shelter, kind
+
+    def take(self):
+        Alert.objects.create(
+            kind=self.kind,
+            level=AlertLevel.WARNING,
+            params={},
+            message="held by the test",
+            city=self.shelter.city,
+            shelter=self.shelter,
+            key=alert_key(self.kind, shelter_id=self.shelter.pk),
+        )
+
+
+class CityRuleLockedElsewhere(LockedElsewhere):
+    """The city rule's row lock: the worker's run of the city's rules waits for it, after
+    the shelter's replay has committed."""
+
+    def __init__(self):
+        super().__init__()
+        if not AlertRule.objects.filter(kind=AlertKind.CITY_LOW).exists():
+            default_rule(AlertKind.CITY_LOW).save()  # a transactional test emptied the table
+
+    def take(self):
+        AlertRule.objects.select_for_update().get(kind=AlertKind.CITY_LOW)
+
+
 def test_worker_killed_mid_evaluation_then_restarted_evaluates_once(
     client, ward, redis_of_our_own, settings
 ):
@@ -106,7 +140,7 @@ def test_worker_killed_mid_evaluation_then_restarted_evaluates_once(
     with app_on_redis(redis_of_our_own.url, settings):
         worker = worker_process(redis_of_our_own.url, OUTPUT / "killed-evaluation-worker.log")
         try:
-            with CityRuleLockedElsewhere():
+            with AlertBeingRaisedElsewhere(space.shelter, AlertKind.NEARLY_FULL):
                 _count(client, space, 9)  # the volunteer's save is not held up...
                 # ...but the worker's evaluation waits half-way: kill it there.
                 assert wait_until(lambda: _waiting_for_lock(), timeout=20)
@@ -117,6 +151,40 @@ def test_worker_killed_mid_evaluation_then_restarted_evaluates_once(
             # The restarted worker replays what waits (its catch-up on start).
             assert wait_until(lambda: not OccupancyOutbox.objects.exists(), timeout=30)
             assert list(Alert.objects.values_list("kind", flat=True)) == [AlertKind.NEARLY_FULL]
+        finally:
+            stop(worker)
+
+
+def test_worker_killed_mid_city_rules_then_restarted_evaluates_the_city(
+    client, redis_of_our_own, settings
+):
+    """The city's run is queued after the shelter's replay commits, so it is not in the
+    outbox: the restarted worker's catch-up evaluates every city."""
+    space = SpaceFactory(places=30, occupied=5, shelter=ShelterFactory(city="Aksai"))
+    volunteer = UserFactory(groups=["Volunteer"])
+    MembershipFactory(shelter=space.shelter, user=volunteer)
+    client.force_login(volunteer)
+    OUTPUT.mkdir(exist_ok=True)
+    city_low = Alert.objects.filter(kind=AlertKind.CITY_LOW, city="Aksai")
+    assert not city_low.exists()  # 25 places free: not low yet
+    with app_on_redis(redis_of_our_own.url, settings):
+        log = OUTPUT / "killed-city-worker.log"
+        worker = worker_process(redis_of_our_own.url, log)
+        try:
+            # Its catch-up on start evaluates every city: done before the rule is locked.
+            assert wait_until(lambda: "evaluate_cities[" in log.read_text(), timeout=30)
+            assert wait_until(lambda: "succeeded" in log.read_text(), timeout=30)
+            with CityRuleLockedElsewhere():
+                _count(client, space, 12)  # 18 places free in the city: under its 20
+                assert wait_until(
+                    lambda: not OccupancyOutbox.objects.exists() and _waiting_for_lock(),
+                    timeout=20,
+                )
+                kill(worker)
+            assert not Alert.objects.exists()  # the shelter's replay committed, its city's run not
+            worker = worker_process(redis_of_our_own.url, OUTPUT / "restarted-city-worker.log")
+            assert wait_until(lambda: city_low.exists(), timeout=30)
+            assert list(Alert.objects.values_list("kind", flat=True)) == [AlertKind.CITY_LOW]
         finally:
             stop(worker)
 

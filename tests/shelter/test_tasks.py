@@ -74,3 +74,19 @@ def test_a_volunteers_count_makes_a_real_worker_mark_the_shelter_full(
         space_id=space.pk, delta=-1, reason=OccupancyReason.CHECK_OUT, by=None
     )
     assert _wait_for_status(space.shelter_id, ShelterStatus.OPEN) == ShelterStatus.OPEN
+
+
+def test_a_city_coalesced_by_its_name_gets_a_plain_cache_key():
+    """City rules are coalesced by the city's name, which may hold spaces and Cyrillic: the
+    cache key stays plain (no warning about keys other caches could not hold), and two cities
+    never share one."""
+    from django.core.cache.backends.base import memcache_key_warnings
+
+    from shelter import coalesce
+
+    names = ["Орал қаласы", "Aktobe", "Uralsk " + "x" * 300]
+    markers = [coalesce._marker("coordination.alerts.evaluate_city", name) for name in names]
+    assert len(set(markers)) == len(names)
+    for marker in markers:
+        assert not list(memcache_key_warnings(marker))
+    assert coalesce._marker("shelter.tasks.refresh_shelter_status", 7).endswith(":7")
