@@ -5,7 +5,7 @@ import logging
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import task_prerun, worker_process_init
 from celery.worker.consumer import Consumer
 from kombu.transport import redis as kombu_redis
 from redis import ConnectionError as RedisConnectionError
@@ -95,3 +95,15 @@ def bound_each_statement(**kwargs) -> None:
                 )
 
     connection_created.connect(set_timeout, weak=False, dispatch_uid="task_statement_timeout")
+
+
+@task_prerun.connect
+def close_old_connections_before_task(sender=None, **kwargs) -> None:
+    """What Django does before each request: a connection past CONN_MAX_AGE, or one an error
+    left unusable, is closed, and a kept one is checked before its first query
+    (CONN_HEALTH_CHECKS). Not for a task run in-process, inside the caller's transaction."""
+    if getattr(sender.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
