@@ -8,7 +8,9 @@ Volunteers of a shelter taking people also see the city's waiting list without p
 (code, size, needs), and may hold places in their own shelter for those households.
 """
 
-from django.db.models import Q
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import F, Lookup, Q
 
 from shelter.access import can_log_beds, is_coordinator
 from shelter.models import Shelter, ShelterMembership, Space
@@ -31,18 +33,44 @@ def member_households_q(user) -> Q:
     """The households a volunteer's own work gives them (registered at one of their shelters
     or by them, staying or expected there), as a filter on households.
 
-    Each way in is its own indexed subquery: joined together in one OR, PostgreSQL would read
-    every household of the city (100,000 rows: 100 ms) to find the user's few.
+    Each way in is its own indexed condition: joined together in one OR, PostgreSQL would
+    read every household of the city (100,000 rows: 100 ms) to find the user's few.
     """
     shelters = ShelterMembership.objects.filter(user=user).values("shelter_id")
     staying = Stay.objects.filter(checked_out_at__isnull=True, space__shelter__in=shelters)
     expected = Hold.objects.filter(status=HoldStatus.ACTIVE, space__shelter__in=shelters)
     return (
-        Q(registered_at__in=shelters)
+        _among("registered_at", shelters)
         | Q(registered_by=user)
-        | Q(pk__in=staying.values("household_id"))
-        | Q(pk__in=expected.values("household_id"))
+        | _among("pk", staying.values("household_id"))
+        | _among("pk", expected.values("household_id"))
     )
+
+
+class _AnyOf(Lookup):
+    """`lhs = ANY(rhs)`, rhs an array without NULLs; false, not NULL, when lhs is NULL (as
+    Django's own `__in` is under exclude())."""
+
+    lookup_name = "any_of"  # used directly, never registered on a field
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return (
+            f"({lhs} = ANY({rhs}) AND {lhs} IS NOT NULL)",
+            (*lhs_params, *rhs_params, *lhs_params),
+        )
+
+
+def _among(field: str, subquery) -> Q:
+    """`field IN (subquery)`, on PostgreSQL written `field = ANY(ARRAY(subquery))`: the
+    subquery then runs once, first, and each way in of the OR above reads its own index
+    (a BitmapOr). As IN, PostgreSQL checks every waiting household of the city against the
+    subqueries' results: a volunteer's waiting list counted 20,000 rows (20 ms, now 3.6)."""
+    if connection.vendor != "postgresql":  # the demo's SQLite has no arrays
+        return Q(**{f"{field}__in": subquery})
+    return Q(_AnyOf(F(field), ArraySubquery(subquery)))
 
 
 def can_see_household(user, household: Household) -> bool:

@@ -4,11 +4,11 @@ import uuid
 from html import escape
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from ._rows import csrf_input, pk_url
+from .dashboard_tags import natural_time
 from .household_tags import registered_text, summary_html
 
 register = template.Library()
@@ -77,7 +77,7 @@ ASKED_ONLINE = (
 )
 
 
-def _asked_online(code: str | None, where: str, since) -> str:
+def _asked_online(code: str | None, where: str, since, natural) -> str:
     if not code:
         return ""
     return ASKED_ONLINE.format(
@@ -85,15 +85,15 @@ def _asked_online(code: str | None, where: str, since) -> str:
         code=escape(code),
         where=f" · {escape(where)}" if where else "",
         since=(
-            " · " + gettext("asked %(since)s") % {"since": escape(str(naturaltime(since)))}
+            " · " + gettext("asked %(since)s") % {"since": escape(str(natural(since)))}
             if since
             else ""
         ),
     )
 
 
-def _waiting_since(moment) -> str:
-    return gettext("waiting since %(since)s") % {"since": escape(str(naturaltime(moment)))}
+def _waiting_since(moment, natural) -> str:
+    return gettext("waiting since %(since)s") % {"since": escape(str(natural(moment)))}
 
 
 @register.simple_tag
@@ -104,6 +104,7 @@ def waiting_rows(households, fitting) -> SafeString:
     household_url = pk_url("coordination:household")
     find_url = pk_url("coordination:find_place")
     find = escape(gettext("Find a place"))
+    natural = natural_time()  # the list's times, each text translated once
     fits = (
         '<span class="badge text-bg-success">'
         + gettext("fits in %(name)s") % {"name": escape(fitting.name)}
@@ -119,10 +120,12 @@ def waiting_rows(households, fitting) -> SafeString:
                 household_url=household_url(household.pk),
                 name=escape(household.contact_name),
                 code=household.code,
-                since=_waiting_since(household.waiting_since),
+                since=_waiting_since(household.waiting_since, natural),
                 summary=summary_html(household),
                 ask=(
-                    _asked_online(ask.code, str(ask.get_where_now_display()), ask.created_at)
+                    _asked_online(
+                        ask.code, str(ask.get_where_now_display()), ask.created_at, natural
+                    )
                     if ask
                     else ""
                 ),
@@ -148,6 +151,7 @@ def elsewhere_rows(context, households) -> SafeString:
     where registered, and "Hold places" at the user's best space for them."""
     hold_url = pk_url("coordination:hold")
     csrf = csrf_input(context)
+    natural = natural_time()
     nothing = (
         '<div class="small text-body-secondary">'
         + escape(gettext("No space of your shelters takes them together now."))
@@ -175,10 +179,10 @@ def elsewhere_rows(context, households) -> SafeString:
         rows.append(
             ELSEWHERE_ROW.format(
                 code=household.code,
-                since=_waiting_since(household.waiting_since),
+                since=_waiting_since(household.waiting_since, natural),
                 summary=summary_html(household),
                 ask=_asked_online(
-                    household.ask_code, household.ask_where_label, household.waiting_since
+                    household.ask_code, household.ask_where_label, household.waiting_since, natural
                 ),
                 registered=(
                     '<div class="small text-body-secondary">'
