@@ -11,7 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
 from pydantic import BaseModel, ValidationError
@@ -144,7 +144,7 @@ def shelters(request, filters: Query[ShelterFilters]):
     return _shelters_answer(request, filters)
 
 
-@require_GET
+@require_safe  # GET, and HEAD as browsers and monitors ask
 def shelters_list(request):
     """GET /api/v1/shelters/, answered without django-ninja's work per request.
 

@@ -26,6 +26,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A form refused by the CSRF check gets the app's own page, translated, saying nothing was saved.
+CSRF_FAILURE_VIEW = "coordination.views.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

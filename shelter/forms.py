@@ -124,9 +124,20 @@ def apply_step(data, step: str):
 
 
 class SubmissionForm(forms.Form):
-    """The form's one-time token: a retried post is recognised instead of applied twice."""
+    """The form's one-time token: a retried post is recognised instead of applied twice.
 
-    submission = forms.UUIDField(widget=forms.HiddenInput)
+    A count without one (a copy of the form from before it had one, or a tampered one) is
+    refused, not applied without it: the page comes back with the figures typed and a new
+    token, so saving again is one tap.
+    """
+
+    OUT_OF_DATE = _(
+        "This form was out of date and nothing was saved: check the figures and save again."
+    )
+    submission = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={"required": OUT_OF_DATE, "invalid": OUT_OF_DATE},
+    )
 
 
 class ShelterForm(forms.ModelForm):

@@ -67,6 +67,8 @@ def shelter_detail(request, pk: int):
             return json_answer(request, ok=bool(saved), errors=form_errors(token) + errors)
         if saved:
             return redirect("shelter:detail", pk=shelter.pk)
+        if token.errors:  # the rows' own errors are shown by each row
+            messages.error(request, SubmissionForm.OUT_OF_DATE)
     return render(
         request,
         "shelter/shelter_detail.html",

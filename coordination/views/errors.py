@@ -2,8 +2,11 @@
 
 import json
 
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+from shelter.replies import wants_json
 
 
 def rate_limited(request, retry_after: int = 60):
@@ -16,3 +19,23 @@ def rate_limited(request, retry_after: int = 60):
     response.status_code = 429
     response["Retry-After"] = str(retry_after)
     return response
+
+
+def csrf_failure(request, reason: str = ""):
+    """403 for a form refused by the CSRF check (a page kept open past a login or logout,
+    cookies blocked, a request made by another site): nothing was saved, said in the user's
+    language on the app's own page, not Django's English one. JSON for the API and the
+    offline app (which takes any 403 as "log in again"). `reason` is Django's, for the log."""
+    message = _(
+        "This form could not be accepted: the page was open too long, or your browser did not "
+        "send its cookie. Nothing was saved. Reload the page and send it again."
+    )
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": message}, status=403, json_dumps_params={"ensure_ascii": False}
+        )
+    if wants_json(request):
+        return JsonResponse(
+            {"ok": False, "message": message}, status=403, json_dumps_params={"ensure_ascii": False}
+        )
+    return render(request, "403_csrf.html", {"message": message}, status=403)

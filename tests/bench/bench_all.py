@@ -38,6 +38,7 @@ import http.client
 import multiprocessing
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -232,14 +233,53 @@ def _cycle_process(port, sessions, shelters, seconds, queue):
         thread.start()
     for thread in threads:
         thread.join()
-    queue.put([r for r in results if r is not None])
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    queue.put(([r for r in results if r is not None], used.ru_utime + used.ru_stime))
 
 
-def drive_cycles(port: int, sessions: list[str], shelters: list[int], seconds: int) -> dict:
-    """Bed-count cycles per second by len(sessions) clients in 2 processes."""
+def _cpu_by_family(roots: dict[str, list[int]]) -> dict[str, float]:
+    """CPU seconds used so far by each family of processes: the processes in `roots` with
+    their children (the web servers, the Celery worker), and the PostgreSQL backends serving
+    the bench database (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents, cpu, database = {}, {}, {}
+    for pid in map(int, filter(str.isdigit, os.listdir("/proc"))):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                command = cmdline.read().decode(errors="replace")
+        except OSError:  # ended meanwhile
+            continue
+        parents[pid] = int(fields[1])
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+        database[pid] = command.startswith("postgres:") and f" {DB} " in command
+
+    def family_of(pid: int) -> str | None:
+        while pid > 1:
+            for family, pids in roots.items():
+                if pid in pids:
+                    return family
+            pid = parents.get(pid, 1)
+        return None
+
+    used = dict.fromkeys([*roots, "PostgreSQL"], 0.0)
+    for pid, seconds in cpu.items():
+        family = "PostgreSQL" if database[pid] else family_of(pid)
+        if family is not None:
+            used[family] += seconds
+    return used
+
+
+def drive_cycles(
+    port: int, sessions: list[str], shelters: list[int], seconds: int, roots: dict
+) -> dict:
+    """Bed-count cycles per second by len(sessions) clients in 2 processes, and the CPU
+    time per save of each family of `roots` (_cpu_by_family), PostgreSQL and the clients."""
     queue = multiprocessing.Queue()
     half = len(sessions) // 2
     parts = [(sessions[:half], shelters[:half]), (sessions[half:], shelters[half:])]
+    before = _cpu_by_family(roots)
     started = time.monotonic()
     processes = [
         multiprocessing.Process(target=_cycle_process, args=(port, s, sh, seconds, queue))
@@ -247,12 +287,23 @@ def drive_cycles(port: int, sessions: list[str], shelters: list[int], seconds: i
     ]
     for process in processes:
         process.start()
-    results = [r for _ in processes for r in queue.get(timeout=seconds + 120)]
+    answers = [queue.get(timeout=seconds + 120) for _ in processes]
     for process in processes:
         process.join()
     elapsed = time.monotonic() - started
+    time.sleep(1)  # the worker finishes what the last saves queued
+    after = _cpu_by_family(roots)
+    results = [r for rows, _cpu in answers for r in rows]
     saved = sum(r[0] for r in results)
-    return {"rps": saved / elapsed, "saved": saved, "refused": sum(r[1] for r in results)}
+    cpu = {family: after[family] - before[family] for family in after}
+    cpu["clients"] = sum(client_cpu for _rows, client_cpu in answers)
+    return {
+        "rps": saved / elapsed,
+        "saved": saved,
+        "refused": sum(r[1] for r in results),
+        "cpu_ms_per_save": {family: 1000 * used / max(saved, 1) for family, used in cpu.items()},
+        "cpu_share": sum(cpu.values()) / (elapsed * (os.cpu_count() or 1)),
+    }
 
 
 # --- The alert probe -------------------------------------------------------------------------
@@ -397,6 +448,7 @@ def main() -> None:
             cwd=ROOT,
             env=ENV,
         )
+        roots = {"web": [servers[0].pid], "worker": [worker.pid]}  # whose CPU the cycles use
         probe = Probe(PORT, city["volunteer_of_20"], city["probe"], webhook)
         probe.start()
         wrk_runs = [
@@ -423,10 +475,10 @@ def main() -> None:
                 }
                 probe.running.set()
                 figures["cycle, 32 shelters"] = drive_cycles(
-                    PORT, city["cyclists"], city["own_shelters"], args.seconds
+                    PORT, city["cyclists"], city["own_shelters"], args.seconds, roots
                 )
                 figures["cycle, one shelter"] = drive_cycles(
-                    PORT, city["cyclists"], [city["crowded"]] * CLIENTS, args.seconds
+                    PORT, city["cyclists"], [city["crowded"]] * CLIENTS, args.seconds, roots
                 )
                 probe.running.clear()
                 rounds.append(figures)
@@ -477,6 +529,15 @@ def _report(args, rounds, probe, checks) -> None:
             print(
                 f"{row:<26}{rps:>9.0f}{'':>9}{'':>9}{refused:>9}{'':>8}"
                 f"{CYCLE_TARGETS[row]:>7}/s  saves/s {[round(x['rps']) for x in runs]}"
+            )
+            per_save = {
+                family: median(x["cpu_ms_per_save"][family] for x in runs)
+                for family in runs[0]["cpu_ms_per_save"]
+            }
+            print(
+                f"{'':<26}CPU ms per save: "
+                + ", ".join(f"{family} {ms:.1f}" for family, ms in per_save.items())
+                + f"; the machine's cores {median(x['cpu_share'] for x in runs):.0%} busy"
             )
             continue
         line = (

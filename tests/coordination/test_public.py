@@ -283,6 +283,16 @@ def test_api_lists_filters_and_shows_one(client):
     assert client.get("/api/v1/shelters/?group=500").status_code == 422
 
 
+def test_the_api_list_answers_head_as_get_and_refuses_writes(client):
+    """Monitors and link checkers ask HEAD: the list's headers, without a body."""
+    _shelter("Family", 10, 4)
+    get, head = client.get("/api/v1/shelters/"), client.head("/api/v1/shelters/")
+    assert head.status_code == get.status_code == 200
+    assert head["Content-Type"] == get["Content-Type"] == "application/json"
+    assert head.content == b""
+    assert client.post("/api/v1/shelters/").status_code in (403, 405)  # never a write
+
+
 def test_api_meals_and_cors(client):
     MealOfferFactory(provider="Kitchen", portions=7)
     response = client.get("/api/v1/meals/", HTTP_ORIGIN="https://map.example.org")

@@ -177,6 +177,49 @@ def test_a_retried_count_post_is_not_applied_twice(as_user, volunteer, shelter):
     assert "already saved" in response.content.decode()
 
 
+@pytest.mark.parametrize("submission", [None, "", "abc", "1" * 5000, "\u0661\u0662"])
+def test_a_count_without_a_good_submission_id_says_so_and_saves_nothing(
+    submission, as_user, volunteer, shelter
+):
+    """A copy of the form from before it had its token, or a tampered one: refused with a
+    message, the figures typed kept and a new token given, so saving again is one tap."""
+    space = shelter.spaces.get(name="Auditorium 1")
+    data = _count_data(shelter, **{f"space-{space.pk}-occupied": 7})
+    if submission is None:
+        del data["submission"]
+    else:
+        data["submission"] = submission
+    client = as_user(volunteer)
+    response = client.post(reverse("shelter:detail", args=[shelter.pk]), data)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "This form was out of date and nothing was saved" in text
+    assert not OccupancyEvent.objects.exists()
+    space.refresh_from_db()
+    assert space.occupied == 0
+    # The page offers the typed figure again, with a token of its own: saved at the next tap.
+    fresh = re.search(r'name="submission" value="([^"]+)"', text).group(1)
+    assert uuid.UUID(fresh)
+    response = client.post(
+        reverse("shelter:detail", args=[shelter.pk]), data | {"submission": fresh}
+    )
+    assert response.status_code == 302
+    space.refresh_from_db()
+    assert space.occupied == 7
+
+
+def test_an_offline_count_without_a_submission_id_is_refused_in_json(as_user, volunteer, shelter):
+    space = shelter.spaces.get(name="Auditorium 1")
+    data = _count_data(shelter, **{f"space-{space.pk}-occupied": 7}) | {"submission": "x"}
+    response = as_user(volunteer).post(
+        reverse("shelter:detail", args=[shelter.pk]), data, HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 409
+    assert response.json()["ok"] is False
+    assert "out of date" in response.json()["message"]
+    assert not OccupancyEvent.objects.exists()
+
+
 @pytest.mark.parametrize("value", ["-1", "abc", "", "10001", "11", "99999999999999999999"])
 def test_bad_counts_show_a_message_and_save_nothing(value, as_user, volunteer, shelter):
     space = shelter.spaces.get(name="Auditorium 1")  # 10 places
