@@ -6,6 +6,3 @@ class ShelterConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "shelter"
     verbose_name = _("Shelters")
-
-    def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the signal listeners)

@@ -1,11 +1,12 @@
-"""Queue a shelter's after-commit work at most once per short interval.
+"""Queue a shelter's (or a city's) after-commit work at most once per short interval.
 
-Each change of occupancy asks for a status refresh and an alert evaluation of its shelter.
-At a hundred changes a second, one task per change would bury the worker; the work is about
-the shelter as it is, so one run serves every change made before it starts. A marker in the
-cache says "a run of this task for this shelter is queued": the first change after a run
-started queues the next one, the others add nothing. An idle worker runs each at once; a
-busy one finds at most one run per shelter waiting, however many changes came meanwhile.
+Each change of occupancy asks for an alert evaluation of its shelter, and that one for an
+evaluation of its city (coordination.alerts.tasks). At a hundred changes a second, one task
+per change would bury the worker; the work is about the shelter as it is, so one run serves
+every change made before it starts. A marker in the cache says "a run of this task for this
+shelter is queued": the first change after a run started queues the next one, the others
+add nothing. An idle worker runs each at once; a busy one finds at most one run per shelter
+waiting, however many changes came meanwhile.
 
 No countdown: a task held by the worker for later is an unacknowledged message, and kombu's
 Redis transport crashes the worker ("Unrecoverable error") when it has to give such messages

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 from django.db.models import F, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Now
 
 from ..errors import ShelterClosed
 from ..models import TAKING_PEOPLE, OccupancyOutbox, Shelter, ShelterStatus, Space
@@ -50,6 +50,17 @@ def refuse_if_closed(shelter: Shelter, *, adding: bool, expected: bool = False) 
             )
 
 
+def status_by_free_places(status: str, *, marked_full: bool, free: int) -> str:
+    """What an open or full shelter's status should be with `free` places: full when none is
+    free, open again when one is; a shelter marked full by a coordinator stays full. Standby
+    and closed are decisions of people, left as they are."""
+    if status not in TAKING_PEOPLE:
+        return status
+    if marked_full or free <= 0:
+        return ShelterStatus.FULL
+    return ShelterStatus.OPEN
+
+
 def shelters_lock(shelter_ids: Sequence[int]) -> None:
     """Lock several shelters in ascending pk order (a move between two shelters needs both)."""
     list(Shelter.objects.select_for_update().filter(pk__in=shelter_ids).order_by("pk"))
@@ -65,7 +76,7 @@ def announce(shelter_id: int, space_ids: Sequence[int]) -> None:
         raise RuntimeError("announce() belongs inside the transaction of the change")
     figures = (
         Shelter.objects.filter(pk=shelter_id)
-        .values("status")
+        .values("status", "marked_full")
         .annotate(
             places=Coalesce(Sum("spaces__places"), 0),
             taken=Coalesce(
@@ -74,11 +85,20 @@ def announce(shelter_id: int, space_ids: Sequence[int]) -> None:
         )
         .get()
     )
+    # Open <-> full follows the free places in the change's own transaction: the shelter is
+    # never seen open with no place left, and no task is needed for it after the commit.
+    status = status_by_free_places(
+        figures["status"],
+        marked_full=figures["marked_full"],
+        free=figures["places"] - figures["taken"],
+    )
+    if status != figures["status"]:
+        Shelter.objects.filter(pk=shelter_id).update(status=status, updated_at=Now())
     OccupancyOutbox.objects.create(
         shelter_id=shelter_id,
         places=figures["places"],
         taken=figures["taken"],
-        takes_people=figures["status"] in TAKING_PEOPLE,
+        takes_people=status in TAKING_PEOPLE,
     )
     ids = list(space_ids)
     transaction.on_commit(lambda: _send(shelter_id, ids), robust=True)

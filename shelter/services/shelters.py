@@ -22,7 +22,7 @@ from ..models import (
     Space,
     StatusAction,
 )
-from .locks import announce, lock_shelter
+from .locks import announce, lock_shelter, status_by_free_places
 
 logger = logging.getLogger(__name__)
 
@@ -136,19 +136,15 @@ def shelter_status_action(
 
 
 def _status_by_free_places(shelter: Shelter) -> ShelterStatus:
-    """Within a locked transaction: make an open/full shelter's status match its free places.
-
-    A shelter marked full by a coordinator stays full whatever its places say.
-    """
-    if shelter.marked_full:
-        return ShelterStatus.FULL
+    """Within a locked transaction: make an open/full shelter's status match its free places
+    (locks.status_by_free_places)."""
     free = Space.objects.filter(shelter_id=shelter.pk).aggregate(
         free=Coalesce(Sum(F("places") - F("blocked") - F("held") - F("occupied")), 0)
     )["free"]
-    target = ShelterStatus.FULL if free <= 0 else ShelterStatus.OPEN
+    target = status_by_free_places(shelter.status, marked_full=shelter.marked_full, free=free)
     if shelter.status != target:
         Shelter.objects.filter(pk=shelter.pk).update(status=target, updated_at=Now())
-    return target
+    return ShelterStatus(target)
 
 
 def shelter_refresh_status(*, shelter_id: int) -> ShelterStatus:

@@ -203,8 +203,8 @@ def test_broker_down_during_submit_then_sweeper_delivers_once(
 
 def test_a_burst_of_changes_queues_one_run_per_shelter_which_replays_them_all(ward):
     """Forty changes of one shelter while the worker is busy elsewhere (not started yet):
-    one status refresh and one alert evaluation wait in the queue, not forty of each
-    (shelter/coalesce.py), and that one run still replays every change: the shelter filled
+    one alert evaluation waits in the queue, not forty (shelter/coalesce.py; the status is set
+    by each change itself), and that one run still replays every change: the shelter filled
     and emptied twice, so "nearly full" was raised and cleared twice."""
     from shelter import services as shelter_services
     from shelter.models import OccupancyOutbox, OccupancyReason
@@ -221,10 +221,7 @@ def test_a_burst_of_changes_queues_one_run_per_shelter_which_replays_them_all(wa
                     )
             waiting = connection.default_channel.client.lrange("celery", 0, -1)
         tasks = sorted(json.loads(message)["headers"]["task"] for message in waiting)
-        assert tasks == [
-            "coordination.alerts.evaluate_changes",
-            "shelter.tasks.refresh_shelter_status",
-        ]
+        assert tasks == ["coordination.alerts.evaluate_changes"]
         assert OccupancyOutbox.objects.count() == 40
         with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             assert wait_until(lambda: not OccupancyOutbox.objects.exists())

@@ -1,12 +1,13 @@
-"""The status refresh task: as a plain function (twice), and through a real worker and Redis."""
+"""A shelter's open <-> full status: set by each change in its own transaction; the task kept
+for messages queued by an older version, idempotent; and the coalescing markers."""
 
-import time
 import uuid
 
 import pytest
 from django.urls import reverse
 
 from shelter import services
+from shelter.errors import ShelterError
 from shelter.models import OccupancyReason, Shelter, ShelterStatus, Space
 from shelter.tasks import refresh_shelter_status
 from tests.factories import SpaceFactory
@@ -22,31 +23,41 @@ def test_refresh_task_is_idempotent():
 
 
 @pytest.mark.django_db
-def test_change_enqueues_refresh_on_commit(django_capture_on_commit_callbacks):
+def test_the_change_sets_open_or_full_in_its_own_transaction(django_capture_on_commit_callbacks):
+    """No task and no wait: the status is right when the change commits (and rolls back
+    with it), and a shelter marked full by a coordinator, or on standby, is left alone."""
     space = SpaceFactory(places=1)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=False):
         services.occupancy_change(
             space_id=space.pk, delta=1, reason=OccupancyReason.CHECK_IN, by=None
         )
-    assert callbacks  # the signal is sent only once the change commits
+    # The on-commit listeners have not run: the change's own transaction set it.
     assert Shelter.objects.get(pk=space.shelter_id).status == ShelterStatus.FULL
+    services.occupancy_change(
+        space_id=space.pk, delta=-1, reason=OccupancyReason.CHECK_OUT, by=None
+    )
+    assert Shelter.objects.get(pk=space.shelter_id).status == ShelterStatus.OPEN
+
+    services.shelter_mark_full(shelter_id=space.shelter_id, by=None)
+    services.occupancy_change(space_id=space.pk, delta=0, reason=OccupancyReason.COUNT, by=None)
+    assert Shelter.objects.get(pk=space.shelter_id).status == ShelterStatus.FULL  # marked full
+
+    standby = SpaceFactory(places=1, shelter__status=ShelterStatus.STANDBY)
+    services.occupancy_change(space_id=standby.pk, delta=0, reason=OccupancyReason.COUNT, by=None)
+    assert Shelter.objects.get(pk=standby.shelter_id).status == ShelterStatus.STANDBY
 
 
-def _wait_for_status(shelter_id: int, status: str, timeout: float = 15) -> str:
-    deadline = time.monotonic() + timeout
-    current = None
-    while time.monotonic() < deadline:
-        current = Shelter.objects.get(pk=shelter_id).status
-        if current == status:
-            return current
-        time.sleep(0.1)
-    return current
+@pytest.mark.django_db
+def test_a_refused_change_leaves_the_status_as_it_was():
+    space = SpaceFactory(places=1)
+    with pytest.raises(ShelterError):
+        services.occupancy_change(space_id=space.pk, delta=2, reason=OccupancyReason.COUNT, by=None)
+    assert Shelter.objects.get(pk=space.shelter_id).status == ShelterStatus.OPEN
 
 
-@pytest.mark.worker
-def test_a_volunteers_count_makes_a_real_worker_mark_the_shelter_full(
-    celery_worker_real, client, caplog
-):
+@pytest.mark.django_db
+def test_a_volunteers_count_marks_the_shelter_full_by_the_time_the_page_answers(client):
+    """Through the bed-count page: full when the save's redirect comes back, not later."""
     from tests.factories import MembershipFactory, UserFactory
 
     space = SpaceFactory(places=3)
@@ -65,15 +76,11 @@ def test_a_volunteers_count_makes_a_real_worker_mark_the_shelter_full(
     response = client.post(reverse("shelter:detail", args=[space.shelter_id]), data)
 
     assert response.status_code == 302
-    assert _wait_for_status(space.shelter_id, ShelterStatus.FULL) == ShelterStatus.FULL
-    # The request did not refresh the status in-process (its fallback): the worker did.
-    assert "broker unreachable" not in caplog.text
-    assert "refresh_shelter_status" in caplog.text and "succeeded" in caplog.text
-
+    assert Shelter.objects.get(pk=space.shelter_id).status == ShelterStatus.FULL  # at once
     services.occupancy_change(
         space_id=space.pk, delta=-1, reason=OccupancyReason.CHECK_OUT, by=None
     )
-    assert _wait_for_status(space.shelter_id, ShelterStatus.OPEN) == ShelterStatus.OPEN
+    assert Shelter.objects.get(pk=space.shelter_id).status == ShelterStatus.OPEN
 
 
 def test_a_city_coalesced_by_its_name_gets_a_plain_cache_key():
