@@ -1,12 +1,11 @@
 """A form refused by the CSRF check: the app's own page, in the user's language; nothing saved."""
 
-import uuid
-
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from shelter.models import OccupancyEvent
+from tests.coordination.alert_helpers import count_post
 
 pytestmark = pytest.mark.django_db
 
@@ -19,14 +18,7 @@ NOTHING_SAVED = {
 
 def _count(shelter) -> dict:
     space = shelter.spaces.first()
-    prefix = f"space-{space.pk}"
-    return {
-        "submission": str(uuid.uuid4()),
-        f"{prefix}-seen_places": space.places,
-        f"{prefix}-seen_occupied": space.occupied,
-        f"{prefix}-places": space.places,
-        f"{prefix}-occupied": space.occupied + 1,
-    }
+    return count_post(space, space.occupied + 1)
 
 
 @pytest.mark.parametrize("language", ["en", "ru", "kk"])
