@@ -62,7 +62,9 @@ class ShelterAdmin(admin.ModelAdmin):
     actions = ["open_shelters", "close_shelters", "mark_full", "export_csv"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_counts()
+        # The sums group the rows, and a grouped query drops Meta.ordering: the admin's
+        # autocomplete would page an unordered list.
+        return super().get_queryset(request).with_counts().order_by("name", "pk")
 
     @admin.display(description=_("free / places"), ordering="total_free")
     def free_of_places(self, shelter: Shelter) -> str:
