@@ -190,7 +190,8 @@ def places_for_household(
     }
     ranked = []
     unchecked = set()  # residents' homes nobody has visited yet (spaces_checked_for)
-    for pk, shelter_id, free, shelter_name, host_unchecked in taking.values_list(
+    # Unsorted: every row is ranked below (the spaces' own ordering would sort them first).
+    for pk, shelter_id, free, shelter_name, host_unchecked in taking.order_by().values_list(
         "pk", "shelter_id", "free_now", "shelter__name", "host_unchecked"
     ):
         if host_unchecked:
