@@ -338,9 +338,11 @@ def alerts_evaluate_changes(
     `city_rules` the caller has them evaluated (tasks.evaluate_changes: one run per city).
     """
     now = now or timezone.now()
-    pending = OccupancyOutbox.objects.order_by().values_list("shelter_id", flat=True).distinct()
     if shelter_id is not None:
-        pending = pending.filter(shelter_id=shelter_id)
+        pending = [shelter_id]  # its replay finds its rows, or none (another run took them)
+    else:
+        pending = OccupancyOutbox.objects.order_by().values_list("shelter_id", flat=True)
+        pending = pending.distinct()
     raised, cities = [], set()
     for pending_id in sorted(pending):
         replayed, city = _replay_changes(pending_id, now=now)
