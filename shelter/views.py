@@ -147,16 +147,21 @@ def _count_summary(forms, events) -> tuple[str, bool]:
                 }
             )
             continue
-        line = _("%(space)s: occupied %(before)d → %(after)d") % {
-            "space": form.space.name,
-            "before": data["seen_occupied"],
-            "after": event.after,
-        }
-        if event.places != data["seen_places"]:
-            line += ", " + _("places %(before)d → %(after)d") % {
-                "before": data["seen_places"],
-                "after": event.places,
+        # Only what changed: "occupied 41 → 41" would read as a change that did nothing.
+        places = {"before": data["seen_places"], "after": event.places}
+        if event.after == data["seen_occupied"]:
+            line = _("%(space)s: places %(before)d → %(after)d") % {
+                "space": form.space.name,
+                **places,
             }
+        else:
+            line = _("%(space)s: occupied %(before)d → %(after)d") % {
+                "space": form.space.name,
+                "before": data["seen_occupied"],
+                "after": event.after,
+            }
+            if event.places != data["seen_places"]:
+                line += ", " + _("places %(before)d → %(after)d") % places
         lines.append(line)
     if not lines:
         return _("Counts confirmed, nothing changed."), False

@@ -206,7 +206,12 @@ def household_check_in(request, pk: int):
     except ShelterError as exc:
         messages.error(request, exc.message)
         return _answer(request, back, ok=False)
-    messages.success(request, _("Checked in at %(space)s.") % {"space": space})
+    # Named: with several families on their way, the volunteer sees it was the right one.
+    messages.success(
+        request,
+        _("%(household)s checked in at %(space)s.")
+        % {"household": f"{household.contact_name} {household.code}", "space": space},
+    )
     return _answer(request, back, ok=True)
 
 

@@ -71,6 +71,8 @@ def meal_claim(request, pk: int):
         prefix=f"offer-{pk}",
         auto_id="%s",  # the ids the page's claim forms have: the summary links to them
     )
+    # The summary on top names the offer: every offer on the page has a "Portions" field.
+    form.summary_name = f"{offer.provider}, {offer.starts_at:%H:%M}-{offer.ends_at:%H:%M}"
     if not form.is_valid():
         return _meals_page(request, refused=form, refused_offer=offer)
     try:

@@ -56,7 +56,7 @@ def test_they_arrived_checks_in_from_the_shelter_page_and_comes_back(
     assert family.status == HouseholdStatus.PLACED
     assert (space.occupied, space.held) == (3, 0)
     page = as_user(volunteer).get(page_url).content.decode()
-    assert "Checked in at Cinema Park / Auditorium 1." in page
+    assert f"{family.contact_name} {family.code} checked in at Cinema Park / Auditorium 1." in page
     assert "Nobody is on their way here." in page
 
 

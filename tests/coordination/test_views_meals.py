@@ -3,6 +3,7 @@
 import re
 import uuid
 from datetime import timedelta
+from html import escape
 
 import pytest
 from django.urls import reverse
@@ -201,6 +202,10 @@ def test_a_refused_claim_comes_back_by_its_field_as_typed(as_user, volunteer, sh
     assert f'id="{field}" required value="11" aria-invalid="true"' in html
     assert f'<div class="invalid-feedback d-block" id="{field}-error">Only 10' in html
     assert f'href="#{field}"' in html  # the error summary's link to it
+    # ...naming the offer: every offer on the page has a "Portions" field.
+    when = f"{offer.starts_at:%H:%M}-{offer.ends_at:%H:%M}"
+    summary = html[html.index('id="error-summary"') :]
+    assert f"{escape(str(offer.provider))}, {when} · Portions" in summary[: summary.index("</ul>")]
     assert f'<option value="{shelter.pk}" selected>' in html
     offer.refresh_from_db()
     assert offer.claimed == 0

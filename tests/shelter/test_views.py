@@ -139,8 +139,10 @@ def test_volunteer_saves_counts_and_sees_what_changed(as_user, volunteer, shelte
     assert (first.occupied, second.places) == (4, 22)
     assert OccupancyEvent.objects.filter(by=volunteer).count() == 2
     text = response.content.decode()
-    assert "Auditorium 1: occupied 0 → 4" in text
-    assert "places 20 → 22" in text
+    assert "Auditorium 1: occupied 0 → 4;" in text
+    # Only what changed: the second row's places, not an "occupied 0 → 0".
+    assert "Auditorium 2: places 20 → 22" in text
+    assert "occupied 0 → 0" not in text
 
 
 def test_a_count_someone_changed_meanwhile_warns_with_both_figures(as_user, volunteer, shelter):
