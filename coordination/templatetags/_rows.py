@@ -1,8 +1,6 @@
-"""What the tags writing many rows in Python share (waiting_tags, meal_tags)."""
+"""What the tags writing many rows in Python share (links: shelter.links.pk_url)."""
 
 from html import escape
-
-from shelter.links import pk_url  # noqa: F401  (for the row tags, from here)
 
 
 def csrf_input(context) -> str:

@@ -14,9 +14,10 @@ from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_noop, ngettext
 
+from shelter.links import pk_url
 from shelter.templatetags.shelter_tags import updated_ago
 
-from ._rows import csrf_input, pk_url
+from ._rows import csrf_input
 
 register = template.Library()
 

@@ -13,9 +13,10 @@ from django.utils.formats import date_format, time_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_noop
 
+from shelter.links import pk_url
 from shelter.templatetags.shelter_tags import shelter_options
 
-from ._rows import csrf_input, pk_url
+from ._rows import csrf_input
 
 register = template.Library()
 

@@ -7,7 +7,9 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from ._rows import csrf_input, pk_url
+from shelter.links import pk_url
+
+from ._rows import csrf_input
 from .dashboard_tags import natural_time
 from .household_tags import registered_text, summary_html
 
